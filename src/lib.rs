@@ -8,4 +8,8 @@
 pub mod core;
 
 #[cfg(target_arch = "wasm32")]
-mod edge;
+#[doc(hidden)]
+pub mod edge;
+
+#[cfg(target_arch = "wasm32")]
+pub use edge::Fleet;

@@ -1,1 +1,101 @@
-fn main(){}
+//! flotilla-server: a local Fleet-compatible server.
+//!
+//! Binds 127.0.0.1 by default. On first start it creates `<data-dir>/api-keys.json` with a dev
+//! key and prints that key once, with the base URL. Logs go to stderr and never contain keys.
+mod auth;
+mod config;
+mod demo;
+mod error;
+mod keys;
+mod routes;
+mod state;
+mod store;
+mod time;
+
+use std::io::Write;
+use std::sync::Arc;
+
+use config::Config;
+use state::AppState;
+
+fn fail(message: impl std::fmt::Display) -> ! {
+    eprintln!("flotilla-server: {message}");
+    std::process::exit(2);
+}
+
+#[tokio::main]
+async fn main() {
+    let config = match Config::from_args(std::env::args().skip(1)) {
+        Ok(c) => c,
+        Err(e) if e.is_empty() => {
+            print!("{}", config::USAGE);
+            return;
+        }
+        Err(e) => fail(format!("{e}\n\n{}", config::USAGE)),
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("FLOTILLA_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+
+    std::fs::create_dir_all(&config.data_dir)
+        .unwrap_or_else(|e| fail(format!("cannot create {}: {e}", config.data_dir.display())));
+    let loaded = keys::Keys::load_or_create(&config.data_dir).unwrap_or_else(|e| fail(e));
+    let store = store::Store::open(&config.data_dir).unwrap_or_else(|e| fail(format!("database: {e}")));
+    let now = time::now_iso();
+    for team in loaded.keys.teams() {
+        for task in demo::tasks::demo_tasks(&team.team_id, &now) {
+            store.insert_task_if_absent(&task).unwrap_or_else(|e| fail(format!("seeding tasks: {e}")));
+        }
+    }
+
+    let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port))
+        .await
+        .unwrap_or_else(|e| fail(format!("cannot bind {}:{}: {e}", config.host, config.port)));
+    let addr = listener.local_addr().unwrap_or_else(|e| fail(e));
+    let base_url = format!("http://{addr}");
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "flotilla-server listening on {base_url}");
+        match &loaded.created_dev_key {
+            Some(key) => {
+                let _ = writeln!(out, "Created a dev API key (stored in {}):", loaded.keys.path.display());
+                let _ = writeln!(out, "  export FLEET_BASE_URL={base_url} FLEET_API_KEY={key}");
+            }
+            None => {
+                let _ = writeln!(out, "API keys: {}", loaded.keys.path.display());
+            }
+        }
+        let _ = out.flush();
+    }
+    tracing::info!(%addr, data_dir = %config.data_dir.display(), "started");
+
+    let state = AppState { keys: Arc::new(loaded.keys), store: Arc::new(store) };
+    axum::serve(listener, routes::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .unwrap_or_else(|e| fail(e));
+    tracing::info!("stopped");
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,121 @@
+//! API keys: each maps to a team and a profile. They live in `<data-dir>/api-keys.json`, which an
+//! operator may edit to add teams; on first start a dev key is generated there.
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Who is calling: the team that owns the key and the key's profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Caller {
+    pub team_id: String,
+    pub team_name: String,
+    pub profile_id: String,
+    pub profile_name: String,
+    /// How many instances the team may run at once.
+    #[serde(default = "default_limit")]
+    pub instance_limit: i64,
+}
+
+fn default_limit() -> i64 {
+    10
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct KeyEntry {
+    key: String,
+    #[serde(flatten)]
+    caller: Caller,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct KeyFile {
+    keys: Vec<KeyEntry>,
+}
+
+/// The loaded key table.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    by_key: HashMap<String, Caller>,
+    pub path: PathBuf,
+}
+
+/// What loading found: the table, and the dev key if this start created it.
+pub struct Loaded {
+    pub keys: Keys,
+    pub created_dev_key: Option<String>,
+}
+
+impl Keys {
+    /// Reads the key file, creating it with one dev key when it does not exist.
+    pub fn load_or_create(data_dir: &Path) -> Result<Loaded, String> {
+        let path = data_dir.join("api-keys.json");
+        let mut created_dev_key = None;
+        if !path.exists() {
+            let key = format!("flt_dev_{}", uuid::Uuid::new_v4().simple());
+            let file = KeyFile {
+                keys: vec![KeyEntry {
+                    key: key.clone(),
+                    caller: Caller {
+                        team_id: "team_local".into(),
+                        team_name: "Local Team".into(),
+                        profile_id: "profile_dev".into(),
+                        profile_name: "dev".into(),
+                        instance_limit: default_limit(),
+                    },
+                }],
+            };
+            let text = serde_json::to_string_pretty(&file).map_err(|e| e.to_string())?;
+            write_private(&path, &text)?;
+            created_dev_key = Some(key);
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let file: KeyFile = serde_json::from_str(&text).map_err(|e| format!("{} is not a valid key file: {e}", path.display()))?;
+        let by_key = file.keys.into_iter().map(|e| (e.key, e.caller)).collect();
+        Ok(Loaded { keys: Keys { by_key, path }, created_dev_key })
+    }
+
+    /// The caller a key belongs to.
+    pub fn caller(&self, key: &str) -> Option<&Caller> {
+        self.by_key.get(key)
+    }
+
+    /// Every distinct team in the file.
+    pub fn teams(&self) -> Vec<Caller> {
+        let mut seen = std::collections::BTreeMap::new();
+        for caller in self.by_key.values() {
+            seen.entry(caller.team_id.clone()).or_insert_with(|| caller.clone());
+        }
+        seen.into_values().collect()
+    }
+}
+
+/// Writes a file readable by its owner only (it holds secrets).
+fn write_private(path: &Path, text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    file.write_all(text.as_bytes()).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn creates_a_dev_key_once_and_reads_it_back() {
+        let dir = std::env::temp_dir().join(format!("flotilla-keys-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let first = Keys::load_or_create(&dir).unwrap();
+        let key = first.created_dev_key.expect("a dev key on first start");
+        assert_eq!(first.keys.caller(&key).unwrap().team_id, "team_local");
+        let second = Keys::load_or_create(&dir).unwrap();
+        assert!(second.created_dev_key.is_none());
+        assert!(second.keys.caller(&key).is_some());
+        assert!(second.keys.caller("wrong").is_none());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

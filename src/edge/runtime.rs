@@ -1,0 +1,59 @@
+//! What the edge needs from the JS runtime, looked up on the global object so the same code runs
+//! in Node 18+, browsers and workers (never `window`).
+use js_sys::{Math, Reflect};
+use wasm_bindgen::prelude::*;
+
+use crate::core::client::CallContext;
+use crate::core::ids;
+
+fn global_property(path: &[&str]) -> JsValue {
+    let mut value: JsValue = js_sys::global().into();
+    for key in path {
+        if value.is_undefined() || value.is_null() {
+            return JsValue::UNDEFINED;
+        }
+        value = Reflect::get(&value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+    }
+    value
+}
+
+/// True in Node.js (where `process.versions.node` exists), false in browsers and workers.
+pub fn is_node() -> bool {
+    global_property(&["process", "versions", "node"]).is_string()
+}
+
+/// A `process.env` variable, read in Node only: a browser page never consults its environment.
+pub fn node_env(name: &str) -> Option<String> {
+    if !is_node() {
+        return None;
+    }
+    global_property(&["process", "env", name]).as_string().filter(|v| !v.is_empty())
+}
+
+/// The global `fetch`, if the runtime has one.
+pub fn global_fetch() -> Option<js_sys::Function> {
+    global_property(&["fetch"]).dyn_into().ok()
+}
+
+fn random_bytes() -> [u8; 16] {
+    let mut bytes = [0u8; 16];
+    let crypto = global_property(&["crypto"]);
+    let get_random: Option<js_sys::Function> =
+        Reflect::get(&crypto, &"getRandomValues".into()).ok().and_then(|f| f.dyn_into().ok());
+    if let Some(get_random) = get_random {
+        let buffer = js_sys::Uint8Array::new_with_length(16);
+        if get_random.call1(&crypto, &buffer).is_ok() {
+            buffer.copy_to(&mut bytes);
+            return bytes;
+        }
+    }
+    for b in bytes.iter_mut() {
+        *b = (Math::random() * 256.0) as u8;
+    }
+    bytes
+}
+
+/// A fresh identity for one logical call: a UUID v4 request id and the current time.
+pub fn new_call() -> CallContext {
+    CallContext { request_id: ids::uuid_v4(random_bytes()), timestamp_ms: js_sys::Date::now() as u64 }
+}

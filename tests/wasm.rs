@@ -1,0 +1,99 @@
+//! The wasm boundary, run by wasm-bindgen-test in Node and in headless Chromium against a real
+//! flotilla-server. scripts/test starts the server and compiles its URL and key in.
+#![cfg(target_arch = "wasm32")]
+
+use flotilla::Fleet;
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+
+fn server() -> (&'static str, &'static str) {
+    let url = option_env!("FLOTILLA_TEST_BASE_URL").expect("FLOTILLA_TEST_BASE_URL must be set at build time");
+    let key = option_env!("FLOTILLA_TEST_API_KEY").expect("FLOTILLA_TEST_API_KEY must be set at build time");
+    (url, key)
+}
+
+fn get(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &JsValue::from_str(key)).unwrap()
+}
+
+fn options(pairs: &[(&str, &str)]) -> Object {
+    let o = Object::new();
+    for (k, v) in pairs {
+        Reflect::set(&o, &JsValue::from_str(k), &JsValue::from_str(v)).unwrap();
+    }
+    o
+}
+
+fn client() -> Fleet {
+    let (url, key) = server();
+    Fleet::new(Some(options(&[("apiKey", key), ("baseUrl", url)]))).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn account_reads_the_dev_team() {
+    let account = client().account().await.unwrap();
+    assert_eq!(get(&account, "teamId").as_string().unwrap(), "team_local");
+    assert!(get(&account, "instanceLimit").as_f64().unwrap() >= 1.0);
+    assert!(get(&account, "team_id").is_undefined(), "models are camelCase");
+}
+
+#[wasm_bindgen_test]
+async fn load_tasks_filters_by_key_and_environment() {
+    let keys = Array::of2(&"helpdesk-count-open".into(), &"helpdesk-assign-vpn".into());
+    let opts = Object::new();
+    Reflect::set(&opts, &"keys".into(), &keys).unwrap();
+    Reflect::set(&opts, &"envKey".into(), &"helpdesk".into()).unwrap();
+    let tasks: Array = client().load_tasks(Some(opts)).await.unwrap().dyn_into().unwrap();
+    assert_eq!(tasks.length(), 2);
+    let first = tasks.get(0);
+    assert_eq!(get(&first, "envKey").as_string().unwrap(), "helpdesk:v1");
+    assert_eq!(get(&first, "dataKey").as_string().unwrap(), "support:v1");
+    assert!(get(&get(&first, "verifier"), "code").as_string().unwrap().contains("def verify"));
+}
+
+#[wasm_bindgen_test]
+async fn all_demo_tasks_load_without_filters() {
+    let tasks: Array = client().load_tasks(None).await.unwrap().dyn_into().unwrap();
+    assert!(tasks.length() >= 8, "expected the demo tasks, got {}", tasks.length());
+}
+
+#[wasm_bindgen_test]
+async fn a_wrong_key_rejects_with_an_authentication_error() {
+    let (url, _) = server();
+    let fleet = Fleet::new(Some(options(&[("apiKey", "flt_wrong_key_123"), ("baseUrl", url)]))).unwrap();
+    let error = fleet.account().await.unwrap_err();
+    assert!(error.is_instance_of::<js_sys::Error>());
+    assert_eq!(get(&error, "name").as_string().unwrap(), "AuthenticationError");
+    assert_eq!(get(&error, "code").as_string().unwrap(), "authentication_error");
+    assert_eq!(get(&error, "status").as_f64().unwrap(), 401.0);
+    assert_eq!(get(&error, "requestId").as_string().unwrap().len(), 36);
+    let message = get(&error, "message").as_string().unwrap();
+    assert!(!message.contains("flt_wrong_key_123"), "the key leaked into {message}");
+}
+
+#[wasm_bindgen_test]
+fn a_missing_key_is_a_validation_error_at_construction() {
+    // scripts/test runs this suite with FLEET_API_KEY unset.
+    let error = match Fleet::new(Some(options(&[("baseUrl", "http://127.0.0.1:9")]))) {
+        Ok(_) => panic!("constructed a client without a key"),
+        Err(e) => e,
+    };
+    assert_eq!(get(&error, "name").as_string().unwrap(), "ValidationError");
+    assert!(get(&error, "message").as_string().unwrap().contains("apiKey"));
+}
+
+#[wasm_bindgen_test]
+async fn bad_options_are_rejected_before_sending() {
+    let opts = options(&[("envKey", "helpdesk"), ("unknownFilter", "x")]);
+    let error = client().load_tasks(Some(opts)).await.unwrap_err();
+    assert_eq!(get(&error, "code").as_string().unwrap(), "validation_error");
+}
+
+#[wasm_bindgen_test]
+async fn an_unreachable_server_is_a_connection_error() {
+    let fleet = Fleet::new(Some(options(&[("apiKey", "k_12345"), ("baseUrl", "http://127.0.0.1:9")]))).unwrap();
+    let error = fleet.account().await.unwrap_err();
+    assert_eq!(get(&error, "name").as_string().unwrap(), "ConnectionError");
+    assert_eq!(get(&error, "retryable").as_bool(), Some(true));
+}

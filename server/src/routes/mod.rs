@@ -27,6 +27,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/v1/account", get(account::get_account))
         .route("/v1/tasks", get(tasks::list_tasks))
+        .route("/v1/tasks/{task_key}", get(tasks::get_task))
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(cors)

@@ -1,11 +1,11 @@
 //! `GET /v1/tasks` (protocol §6.1).
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::Json;
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::keys::Caller;
 use crate::state::AppState;
 use crate::store::{TaskFilter, TaskRow};
@@ -101,6 +101,19 @@ pub async fn list_tasks(
     let rows = state.store.list_tasks(&caller.team_id, &filter)?;
     let tasks: Vec<TaskResponse> = rows.into_iter().map(TaskResponse::from).collect();
     Ok(Json(TaskListResponse { total: tasks.len(), tasks }))
+}
+
+/// `GET /v1/tasks/{key}`: one of the caller's tasks, 404 when the team has none by that key.
+pub async fn get_task(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(task_key): Path<String>,
+) -> ApiResult<Json<TaskResponse>> {
+    let row = state
+        .store
+        .get_task(&caller.team_id, &task_key)?
+        .ok_or_else(|| ApiError::not_found(format!("Task '{task_key}' not found")))?;
+    Ok(Json(row.into()))
 }
 
 #[cfg(test)]

@@ -80,7 +80,7 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// One team's tasks matching the filter, oldest first.
+    /// One team's tasks matching the filter, in the order they were added.
     pub fn list_tasks(&self, team_id: &str, f: &TaskFilter) -> rusqlite::Result<Vec<TaskRow>> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
@@ -89,7 +89,7 @@ impl Store {
                AND (?3 IS NULL OR project_key = ?3)
                AND (?4 IS NULL OR data_id = ?4)
                AND (?5 IS NULL OR data_version = ?5)
-             ORDER BY created_at, key",
+             ORDER BY rowid",
         )?;
         let rows = stmt.query_map(params![team_id, f.env_key, f.project_key, f.data_id, f.data_version], from_row)?;
         let mut out = Vec::new();

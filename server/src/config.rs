@@ -10,22 +10,40 @@ pub struct Config {
     pub port: u16,
     /// Where the database, API keys and instance directories live.
     pub data_dir: PathBuf,
+    /// The environment catalog file (JSON); the built-in demo catalog when absent.
+    pub environments: Option<PathBuf>,
+    /// The smallest `heartbeat_interval` accepted (30 in production; tests lower it).
+    pub min_heartbeat_interval: i64,
+    /// The Python that runs verifiers (needs fleet-python installed).
+    pub python: Option<String>,
 }
 
 pub const USAGE: &str = "\
 flotilla-server: a local Fleet-compatible server
 
-USAGE: flotilla-server [--host HOST] [--port PORT] [--data-dir DIR]
+USAGE: flotilla-server [--host HOST] [--port PORT] [--data-dir DIR] [--environments FILE]
+                       [--min-heartbeat-interval SECONDS] [--python PATH]
 
-  --host HOST       address to bind (default 127.0.0.1)
-  --port PORT       port to bind, 0 for any free port (default 8700)
-  --data-dir DIR    state directory (default ./.flotilla)
+  --host HOST                  address to bind (default 127.0.0.1)
+  --port PORT                  port to bind, 0 for any free port (default 8700)
+  --data-dir DIR               state directory (default ./.flotilla)
+  --environments FILE          environment catalog (JSON); default: the built-in demo help desk
+  --min-heartbeat-interval S   smallest heartbeat_interval accepted (default 30; for tests)
+  --python PATH                Python with fleet-python, for verifiers (default: $FLOTILLA_PYTHON,
+                               else ~/.cache/flotilla/venv/bin/python, else python3)
 ";
 
 impl Config {
     /// Parses flags (`--flag value` or `--flag=value`).
     pub fn from_args(args: impl IntoIterator<Item = String>) -> Result<Config, String> {
-        let mut config = Config { host: "127.0.0.1".into(), port: 8700, data_dir: PathBuf::from(".flotilla") };
+        let mut config = Config {
+            host: "127.0.0.1".into(),
+            port: 8700,
+            data_dir: PathBuf::from(".flotilla"),
+            environments: None,
+            min_heartbeat_interval: 30,
+            python: None,
+        };
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             let (flag, inline) = match arg.split_once('=') {
@@ -40,10 +58,35 @@ impl Config {
                 "--host" => config.host = value()?,
                 "--port" => config.port = value()?.parse().map_err(|_| "--port must be a number 0-65535")?,
                 "--data-dir" => config.data_dir = PathBuf::from(value()?),
+                "--environments" => config.environments = Some(PathBuf::from(value()?)),
+                "--python" => config.python = Some(value()?),
+                "--min-heartbeat-interval" => {
+                    config.min_heartbeat_interval = value()?
+                        .parse()
+                        .ok()
+                        .filter(|n| (1..=3600).contains(n))
+                        .ok_or("--min-heartbeat-interval must be 1-3600")?
+                }
                 other => return Err(format!("unknown flag {other}")),
             }
         }
         Ok(config)
+    }
+}
+
+impl Config {
+    /// The Python for verifiers: the flag, `$FLOTILLA_PYTHON`, the setup script's venv, python3.
+    pub fn python(&self) -> String {
+        if let Some(p) = self.python.clone().or_else(|| std::env::var("FLOTILLA_PYTHON").ok()) {
+            return p;
+        }
+        let venv = std::env::var("FLOTILLA_VENV").map(PathBuf::from).ok().or_else(|| {
+            std::env::var("HOME").ok().map(|h| PathBuf::from(h).join(".cache/flotilla/venv"))
+        });
+        match venv.map(|v| v.join("bin/python")) {
+            Some(p) if p.exists() => p.display().to_string(),
+            _ => "python3".into(),
+        }
     }
 }
 

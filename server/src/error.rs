@@ -10,11 +10,24 @@ use serde_json::{json, Value};
 pub struct ApiError {
     pub status: StatusCode,
     pub detail: Value,
+    /// A full body to send instead of `{"detail": detail}` (it must contain `detail`).
+    pub body: Option<Value>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
-        ApiError { status, detail: Value::String(detail.into()) }
+        ApiError { status, detail: Value::String(detail.into()), body: None }
+    }
+    /// An error with a structured `detail` object.
+    pub fn structured(status: StatusCode, detail: Value) -> Self {
+        ApiError { status, detail, body: None }
+    }
+    /// An error whose body carries more than `detail` (e.g. a `QueryResponse` for fleet-python).
+    pub fn with_body(status: StatusCode, body: Value) -> Self {
+        ApiError { status, detail: body.get("detail").cloned().unwrap_or(Value::Null), body: Some(body) }
+    }
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, detail)
     }
     pub fn unauthorized(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, detail)
@@ -31,7 +44,8 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({ "detail": self.detail }))).into_response()
+        let body = self.body.unwrap_or_else(|| json!({ "detail": self.detail }));
+        (self.status, Json(body)).into_response()
     }
 }
 

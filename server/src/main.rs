@@ -3,14 +3,19 @@
 //! Binds 127.0.0.1 by default. On first start it creates `<data-dir>/api-keys.json` with a dev
 //! key and prints that key once, with the base URL. Logs go to stderr and never contain keys.
 mod auth;
+mod body;
+mod catalog;
 mod config;
 mod demo;
 mod error;
+mod instances;
 mod keys;
+mod manager;
 mod routes;
 mod state;
 mod store;
 mod time;
+mod verify;
 
 use std::io::Write;
 use std::sync::Arc;
@@ -44,7 +49,22 @@ async fn main() {
     std::fs::create_dir_all(&config.data_dir)
         .unwrap_or_else(|e| fail(format!("cannot create {}: {e}", config.data_dir.display())));
     let loaded = keys::Keys::load_or_create(&config.data_dir).unwrap_or_else(|e| fail(e));
-    let store = store::Store::open(&config.data_dir).unwrap_or_else(|e| fail(format!("database: {e}")));
+    let store = Arc::new(store::Store::open(&config.data_dir).unwrap_or_else(|e| fail(format!("database: {e}"))));
+    let demo_seed = demo::seed::ensure_seed(&config.data_dir.join("seeds")).unwrap_or_else(|e| fail(e));
+    let catalog = Arc::new(match &config.environments {
+        Some(path) => catalog::Catalog::load(path, &demo_seed).unwrap_or_else(|e| fail(e)),
+        None => catalog::Catalog::builtin(&demo_seed),
+    });
+    let instances = Arc::new(instances::Instances::new(
+        store.clone(),
+        catalog.clone(),
+        &config.data_dir,
+        config.min_heartbeat_interval,
+    ));
+    instances.revive().unwrap_or_else(|e| fail(format!("reviving instances: {:?}", e.detail)));
+    let verifier = Arc::new(
+        verify::Verifier::new(&config.data_dir, config.python()).unwrap_or_else(|e| fail(format!("bundles: {e}"))),
+    );
     let now = time::now_iso();
     for team in loaded.keys.teams() {
         for task in demo::tasks::demo_tasks(&team.team_id, &now) {
@@ -73,12 +93,31 @@ async fn main() {
     }
     tracing::info!(%addr, data_dir = %config.data_dir.display(), "started");
 
-    let state = AppState { keys: Arc::new(loaded.keys), store: Arc::new(store) };
+    let state = AppState {
+        keys: Arc::new(loaded.keys),
+        store,
+        catalog,
+        instances: instances.clone(),
+        verifier,
+        base_url,
+    };
+    let reaper = {
+        let instances = instances.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_millis(200));
+            loop {
+                tick.tick().await;
+                instances.reap().await;
+            }
+        })
+    };
     axum::serve(listener, routes::router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .unwrap_or_else(|e| fail(e));
-    tracing::info!("stopped");
+    reaper.abort();
+    instances.shutdown().await;
+    tracing::info!("stopped; every instance was stopped");
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -1,11 +1,19 @@
 //! Shared server state handed to every handler.
 use std::sync::Arc;
 
+use crate::catalog::Catalog;
+use crate::instances::Instances;
 use crate::keys::Keys;
 use crate::store::Store;
+use crate::verify::Verifier;
 
 #[derive(Clone)]
 pub struct AppState {
     pub keys: Arc<Keys>,
     pub store: Arc<Store>,
+    pub catalog: Arc<Catalog>,
+    pub instances: Arc<Instances>,
+    pub verifier: Arc<Verifier>,
+    /// `http://host:port` as clients reach this server; instance URLs start with it.
+    pub base_url: String,
 }

@@ -1,4 +1,10 @@
 //! The built-in demo: a small help desk ("helpdesk"), its seed data and tasks.
+pub mod app;
+pub mod helpdesk;
+mod mcp;
+mod pages;
+mod proxy;
+pub mod seed;
 pub mod tasks;
 
 /// The demo environment's key.

@@ -1,13 +1,17 @@
-//! The HTTP surface: control plane under `/v1`, plus `/health`.
+//! The HTTP surface: control plane under `/v1`, instance runners and apps under `/i/{id}/`,
+//! the playground at `/`, and `/health`.
 mod account;
+mod envs;
+pub mod instances;
 mod tasks;
+mod verifiers;
 
+use axum::extract::DefaultBodyLimit;
 use axum::http::{header, Method, StatusCode};
-use axum::routing::get;
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde_json::json;
 use tower_http::cors::{Any, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -23,13 +27,30 @@ pub fn router(state: AppState) -> Router {
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
         .allow_headers(Any)
         .expose_headers([header::RETRY_AFTER]);
+    let control = Router::new()
+        .route("/v1/account", get(account::get_account))
+        .route("/v1/tasks", get(tasks::list_tasks).post(tasks::import_task))
+        .route("/v1/tasks/{task_key}", get(tasks::get_task).put(tasks::update_task))
+        .route("/v1/env/", get(envs::list_envs))
+        .route("/v1/env/runs", get(envs::list_runs))
+        .route("/v1/env/instances", post(instances::create).get(instances::list))
+        .route("/v1/env/instances/batch", delete(instances::close_batch))
+        .route("/v1/env/instances/{id}", get(instances::get_one).delete(instances::close))
+        .route("/v1/env/instances/{id}/heartbeat", post(instances::heartbeat))
+        .route("/v1/env/{env_key}", get(envs::get_env))
+        .route("/v1/regions", get(envs::list_regions))
+        .route("/v1/runner-auth/token", get(envs::runner_token))
+        .route("/v1/verifiers/check", get(verifiers::check))
+        .route("/v1/verifiers/execute", post(verifiers::execute))
+        .route("/v1/verifiers/{id}", get(verifiers::get_verifier));
     Router::new()
         .route("/health", get(health))
-        .route("/v1/account", get(account::get_account))
-        .route("/v1/tasks", get(tasks::list_tasks))
-        .route("/v1/tasks/{task_key}", get(tasks::get_task))
+        .merge(control)
+        .merge(crate::manager::router())
+        .merge(crate::demo::app::router())
         .fallback(not_found)
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(cors)
         .with_state(state)
 }
@@ -40,4 +61,8 @@ async fn health() -> Json<serde_json::Value> {
 
 async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "Not found")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed on this path")
 }

@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult};
 use crate::keys::Caller;
 use crate::state::AppState;
@@ -113,6 +114,119 @@ pub async fn get_task(
         .store
         .get_task(&caller.team_id, &task_key)?
         .ok_or_else(|| ApiError::not_found(format!("Task '{task_key}' not found")))?;
+    Ok(Json(row.into()))
+}
+
+/// `POST /v1/tasks?project_key=` body: fleet-python's `Task.model_dump()` (§6.3), whose
+/// environment key is `env_id`; `environment_id` and `env_key` are accepted too.
+#[derive(serde::Deserialize)]
+pub struct ImportRequest {
+    key: String,
+    prompt: String,
+    #[serde(default, alias = "environment_id", alias = "env_key")]
+    env_id: Option<String>,
+    #[serde(default)]
+    env_variables: Option<Value>,
+    #[serde(default)]
+    created_at: Option<String>,
+    #[serde(default)]
+    version: Option<String>,
+    #[serde(default)]
+    data_id: Option<String>,
+    #[serde(default)]
+    data_version: Option<String>,
+    #[serde(default, alias = "verifier_code")]
+    verifier_func: Option<String>,
+    #[serde(default)]
+    verifier_id: Option<String>,
+    #[serde(default)]
+    metadata: Option<Value>,
+    #[serde(default)]
+    output_json_schema: Option<Value>,
+}
+
+fn check_key(key: &str) -> ApiResult<()> {
+    if key.trim().is_empty() || key.len() > 200 || key.chars().any(|c| c.is_control() || c == '/') {
+        return Err(ApiError::bad_request("Task key must be 1-200 characters, without '/' or control characters"));
+    }
+    Ok(())
+}
+
+pub async fn import_task(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(query): RawQuery,
+    JsonBody(req): JsonBody<ImportRequest>,
+) -> ApiResult<Json<TaskResponse>> {
+    check_key(&req.key)?;
+    if req.prompt.trim().is_empty() {
+        return Err(ApiError::bad_request("prompt must not be empty"));
+    }
+    let env_id = req.env_id.filter(|e| !e.is_empty()).ok_or_else(|| ApiError::bad_request("env_id is required"))?;
+    if state.catalog.get(&env_id).is_none() {
+        return Err(ApiError::bad_request(format!("Environment '{env_id}' not found")));
+    }
+    let created_at = req
+        .created_at
+        .filter(|c| chrono::NaiveDateTime::parse_from_str(c.trim_end_matches('Z'), "%Y-%m-%dT%H:%M:%S%.f").is_ok()
+            || chrono::DateTime::parse_from_rfc3339(c).is_ok())
+        .unwrap_or_else(crate::time::now_iso);
+    let project_key = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "project_key")
+        .map(|(_, v)| v.into_owned());
+    let row = TaskRow {
+        team_id: caller.team_id.clone(),
+        key: req.key.clone(),
+        prompt: req.prompt,
+        environment_id: env_id,
+        version: req.version.filter(|v| v != "None"),
+        data_id: req.data_id,
+        data_version: req.data_version,
+        project_key,
+        env_variables: req.env_variables.filter(|v| !v.is_null()),
+        metadata: req.metadata.filter(|v| !v.is_null()),
+        output_json_schema: req.output_json_schema.filter(|v| !v.is_null()),
+        verifier_id: req.verifier_id.or_else(|| req.verifier_func.as_ref().map(|_| format!("ver_{}", req.key))),
+        verifier_code: req.verifier_func,
+        verifier_version: 1,
+        created_at,
+    };
+    state.store.upsert_task(&row)?;
+    let stored = state.store.get_task(&caller.team_id, &req.key)?.unwrap_or(row);
+    Ok(Json(stored.into()))
+}
+
+#[derive(serde::Deserialize)]
+pub struct UpdateRequest {
+    #[serde(default)]
+    prompt: Option<String>,
+    #[serde(default)]
+    verifier_code: Option<String>,
+    #[serde(default)]
+    metadata: Option<Value>,
+}
+
+/// `PUT /v1/tasks/{key}` with `{prompt?, verifier_code?, metadata?}` (§6.2).
+pub async fn update_task(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(task_key): Path<String>,
+    JsonBody(req): JsonBody<UpdateRequest>,
+) -> ApiResult<Json<TaskResponse>> {
+    if req.prompt.as_deref().is_some_and(|p| p.trim().is_empty()) {
+        return Err(ApiError::bad_request("prompt must not be empty"));
+    }
+    let found = state.store.update_task(
+        &caller.team_id,
+        &task_key,
+        req.prompt.as_deref(),
+        req.verifier_code.as_deref(),
+        req.metadata.as_ref(),
+    )?;
+    if !found {
+        return Err(ApiError::not_found(format!("Task '{task_key}' not found")));
+    }
+    let row = state.store.get_task(&caller.team_id, &task_key)?.ok_or_else(|| ApiError::not_found("Task not found"))?;
     Ok(Json(row.into()))
 }
 

@@ -1,11 +1,15 @@
-//! Durable state in SQLite (WAL mode): tasks now; instances, runs and bundles as they arrive.
+//! Durable state in SQLite (WAL mode): tasks, instances (and so runs), team runner tokens.
+//! Verifier bundles live on disk, by sha256, beside the database.
+mod instances;
 mod tasks;
+mod teams;
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
+pub use instances::{InsertRefused, InstanceFilter, InstanceRow};
 pub use tasks::{TaskFilter, TaskRow};
 
 /// The server's database. Calls are short, so one connection behind a mutex is enough.
@@ -31,6 +35,36 @@ CREATE TABLE IF NOT EXISTS tasks (
     verifier_version   INTEGER NOT NULL DEFAULT 1,
     created_at         TEXT NOT NULL,
     PRIMARY KEY (team_id, key)
+);
+CREATE TABLE IF NOT EXISTS instances (
+    instance_id        TEXT PRIMARY KEY,
+    team_id            TEXT NOT NULL,
+    profile_id         TEXT NOT NULL,
+    env_key            TEXT NOT NULL,
+    version            TEXT NOT NULL,
+    data_key           TEXT,
+    data_version       TEXT,
+    region             TEXT NOT NULL,
+    run_id             TEXT,
+    image_type         TEXT,
+    env_variables      TEXT,
+    status             TEXT NOT NULL,
+    created_at         TEXT NOT NULL,
+    updated_at         TEXT NOT NULL,
+    terminated_at      TEXT,
+    ttl_seconds        INTEGER,
+    heartbeat_interval INTEGER,
+    last_heartbeat     REAL,
+    deadline           REAL,
+    created_epoch      REAL NOT NULL,
+    request_id         TEXT,
+    UNIQUE (team_id, request_id)
+);
+CREATE INDEX IF NOT EXISTS instances_by_team ON instances (team_id, status);
+CREATE INDEX IF NOT EXISTS instances_by_deadline ON instances (status, deadline);
+CREATE TABLE IF NOT EXISTS teams (
+    team_id      TEXT PRIMARY KEY,
+    runner_token TEXT NOT NULL
 );
 ";
 

@@ -109,3 +109,49 @@ impl Store {
             .optional()
     }
 }
+
+impl Store {
+    /// Inserts or replaces a task (an import of an existing key replaces it and bumps the
+    /// verifier version).
+    pub fn upsert_task(&self, t: &TaskRow) -> rusqlite::Result<()> {
+        self.conn().execute(
+            "INSERT INTO tasks (team_id, key, prompt, environment_id, version, data_id, data_version,
+               project_key, env_variables, metadata, output_json_schema, verifier_code, verifier_id,
+               verifier_version, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 1, ?14)
+             ON CONFLICT (team_id, key) DO UPDATE SET prompt = excluded.prompt,
+               environment_id = excluded.environment_id, version = excluded.version,
+               data_id = excluded.data_id, data_version = excluded.data_version,
+               project_key = excluded.project_key, env_variables = excluded.env_variables,
+               metadata = excluded.metadata, output_json_schema = excluded.output_json_schema,
+               verifier_version = verifier_version + (verifier_code IS NOT excluded.verifier_code),
+               verifier_code = excluded.verifier_code, verifier_id = excluded.verifier_id",
+            params![
+                t.team_id, t.key, t.prompt, t.environment_id, t.version, t.data_id, t.data_version,
+                t.project_key, json_text(&t.env_variables), json_text(&t.metadata),
+                json_text(&t.output_json_schema), t.verifier_code, t.verifier_id, t.created_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Changes a task's prompt, verifier code or metadata; returns whether the task exists.
+    pub fn update_task(
+        &self,
+        team_id: &str,
+        key: &str,
+        prompt: Option<&str>,
+        verifier_code: Option<&str>,
+        metadata: Option<&Value>,
+    ) -> rusqlite::Result<bool> {
+        let n = self.conn().execute(
+            "UPDATE tasks SET prompt = COALESCE(?3, prompt),
+               verifier_version = verifier_version + (?4 IS NOT NULL AND ?4 IS NOT verifier_code),
+               verifier_code = COALESCE(?4, verifier_code),
+               metadata = COALESCE(?5, metadata)
+             WHERE team_id = ?1 AND key = ?2",
+            params![team_id, key, prompt, verifier_code, metadata.map(Value::to_string)],
+        )?;
+        Ok(n == 1)
+    }
+}

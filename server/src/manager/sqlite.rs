@@ -1,0 +1,157 @@
+//! SQL against an instance's `seed` (read-only) and `current` (read-write) databases.
+use std::path::Path;
+
+use axum::http::StatusCode;
+use base64::Engine;
+use rusqlite::types::{Value as SqlValue, ValueRef};
+use rusqlite::{Connection, OpenFlags};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::error::{ApiError, ApiResult};
+
+/// Which of the instance's databases.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Resource {
+    Seed,
+    Current,
+}
+
+impl Resource {
+    /// Only `seed` and `current` exist; any other name (`../x`, `main`) is a 404.
+    pub fn parse(name: &str) -> ApiResult<Resource> {
+        match name {
+            "seed" => Ok(Resource::Seed),
+            "current" => Ok(Resource::Current),
+            _ => Err(ApiError::not_found(format!("Resource '{name}' not found: use 'seed' or 'current'"))),
+        }
+    }
+
+    fn file(self) -> &'static str {
+        match self {
+            Resource::Seed => "seed.db",
+            Resource::Current => "current.db",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct QueryRequest {
+    pub query: String,
+    #[serde(default)]
+    pub args: Option<Vec<Value>>,
+    #[serde(default)]
+    pub read_only: bool,
+}
+
+pub fn open(dir: &Path, db: Resource) -> ApiResult<Connection> {
+    let flags = match db {
+        Resource::Seed => OpenFlags::SQLITE_OPEN_READ_ONLY,
+        Resource::Current => OpenFlags::SQLITE_OPEN_READ_WRITE,
+    } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(dir.join(db.file()), flags)
+        .map_err(|e| ApiError::internal("could not open the instance database", e))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+/// A failed query: a 4xx whose body is both `{detail}` and a `QueryResponse`.
+fn refuse(status: StatusCode, message: String) -> ApiError {
+    ApiError::with_body(status, json!({ "detail": message, "success": false, "message": message, "error": message }))
+}
+
+fn to_sql(v: &Value) -> SqlValue {
+    match v {
+        Value::Null => SqlValue::Null,
+        Value::Bool(b) => SqlValue::Integer(*b as i64),
+        Value::Number(n) => n.as_i64().map(SqlValue::Integer).unwrap_or_else(|| SqlValue::Real(n.as_f64().unwrap_or(0.0))),
+        Value::String(s) => SqlValue::Text(s.clone()),
+        other => SqlValue::Text(other.to_string()),
+    }
+}
+
+/// A SQLite value as JSON (blobs as base64).
+pub fn to_json(v: ValueRef) -> Value {
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => json!(i),
+        ValueRef::Real(f) => json!(f),
+        ValueRef::Text(t) => Value::String(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Value::String(base64::engine::general_purpose::STANDARD.encode(b)),
+    }
+}
+
+pub fn run_query(dir: &Path, db: Resource, req: &QueryRequest) -> ApiResult<Value> {
+    let conn = open(dir, db)?;
+    let mut stmt = conn
+        .prepare(&req.query)
+        .map_err(|e| refuse(StatusCode::BAD_REQUEST, format!("SQL error: {e}")))?;
+    if !stmt.readonly() && (req.read_only || db == Resource::Seed) {
+        let why = if db == Resource::Seed { "the seed database is read-only" } else { "read_only is set" };
+        return Err(refuse(StatusCode::FORBIDDEN, format!("Write refused: {why}")));
+    }
+    let args: Vec<SqlValue> = req.args.iter().flatten().map(to_sql).collect();
+    let params = rusqlite::params_from_iter(args.iter());
+    let bad = |e: rusqlite::Error| refuse(StatusCode::BAD_REQUEST, format!("SQL error: {e}"));
+    if stmt.column_count() == 0 {
+        let affected = stmt.execute(params).map_err(bad)?;
+        return Ok(json!({
+            "success": true, "message": format!("{affected} rows affected"),
+            "rows_affected": affected, "last_insert_id": conn.last_insert_rowid(),
+        }));
+    }
+    let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
+    let width = columns.len();
+    let mut rows = Vec::new();
+    let mut cursor = stmt.query(params).map_err(bad)?;
+    while let Some(row) = cursor.next().map_err(bad)? {
+        rows.push(Value::Array((0..width).map(|i| row.get_ref(i).map(to_json).unwrap_or(Value::Null)).collect()));
+    }
+    Ok(json!({
+        "success": true, "message": format!("{} rows", rows.len()), "columns": columns, "rows": rows,
+    }))
+}
+
+/// The user tables of a database: `(name, sql)`.
+pub fn tables(conn: &Connection) -> ApiResult<Vec<(String, String)>> {
+    let mut stmt = conn.prepare(
+        "SELECT name, COALESCE(sql, '') FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// `(name, type, notnull, default, pk position)` of each column.
+pub fn columns(conn: &Connection, table: &str) -> ApiResult<Vec<(String, String, bool, Value, i64)>> {
+    let mut stmt = conn.prepare("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1)")?;
+    let rows = stmt.query_map([table], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? != 0, to_json(r.get_ref(3)?), r.get(4)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn describe(dir: &Path, db: Resource) -> ApiResult<Value> {
+    let conn = open(dir, db)?;
+    let mut out = Vec::new();
+    for (name, sql) in tables(&conn)? {
+        let cols: Vec<Value> = columns(&conn, &name)?
+            .into_iter()
+            .map(|(n, t, notnull, default, pk)| {
+                json!({ "name": n, "type": t, "notnull": notnull, "default_value": default, "pk": pk, "primary_key": pk > 0 })
+            })
+            .collect();
+        out.push(json!({ "name": name, "sql": sql, "columns": cols }));
+    }
+    let name = match db {
+        Resource::Seed => "seed",
+        Resource::Current => "current",
+    };
+    Ok(json!({ "success": true, "resource_name": name, "message": format!("{} tables", out.len()), "tables": out }))
+}
+
+/// Puts `current` back to the seed with SQLite's online backup, so apps holding it open are fine.
+pub fn reset(dir: &Path) -> ApiResult<()> {
+    let mut conn = open(dir, Resource::Current)?;
+    conn.restore(rusqlite::MAIN_DB, dir.join("seed.db"), None::<fn(rusqlite::backup::Progress)>)
+        .map_err(|e| ApiError::internal("could not reset the database", e))
+}

@@ -1,0 +1,106 @@
+//! `/v1/verifiers`: check a bundle, execute a verifier against an instance, read a task's verifier.
+use std::time::Duration;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::body::JsonBody;
+use crate::error::{ApiError, ApiResult};
+use crate::keys::Caller;
+use crate::state::AppState;
+use crate::verify::{is_sha256, Job};
+
+/// `GET /v1/verifiers/check?sha256=`: 200 `{"success": false}` for unknown bundles, never a 404
+/// (fleet-python would retry a 404 for seconds).
+pub async fn check(State(state): State<AppState>, _caller: Caller, RawQuery(query): RawQuery) -> ApiResult<Json<Value>> {
+    let sha = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "sha256")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    if !is_sha256(&sha) {
+        return Err(ApiError::bad_request("sha256 must be 64 hexadecimal characters"));
+    }
+    Ok(Json(json!({ "success": state.verifier.has_bundle(&sha) })))
+}
+
+#[derive(Deserialize)]
+pub struct ExecuteRequest {
+    key: String,
+    sha256: String,
+    args: String,
+    #[serde(default)]
+    args_array: Vec<Value>,
+    function_name: String,
+    #[serde(default)]
+    timeout: Option<u64>,
+    #[serde(default)]
+    bundle: Option<String>,
+}
+
+/// The longest a verifier may run, whatever the request asks.
+const MAX_TIMEOUT_SECONDS: u64 = 600;
+
+/// `POST /v1/verifiers/execute` (§7.4).
+pub async fn execute(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(req): JsonBody<ExecuteRequest>,
+) -> ApiResult<Json<Value>> {
+    if !is_sha256(&req.sha256) {
+        return Err(ApiError::bad_request("sha256 must be 64 hexadecimal characters"));
+    }
+    if !req.function_name.chars().all(|c| c.is_alphanumeric() || c == '_') || req.function_name.is_empty() {
+        return Err(ApiError::bad_request("function_name must be a Python identifier"));
+    }
+    match &req.bundle {
+        Some(bundle) => state.verifier.store_bundle(&req.sha256, bundle).map_err(ApiError::bad_request)?,
+        None if !state.verifier.has_bundle(&req.sha256) => return Err(ApiError::bad_request("Bundle not found")),
+        None => {}
+    }
+    let instance_id = req
+        .args_array
+        .last()
+        .and_then(|m| m.get("env"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::bad_request("args_array must end with the {\"env\": instance_id} marker"))?;
+    let instance = state
+        .store
+        .get_instance(&caller.team_id, instance_id)?
+        .ok_or_else(|| ApiError::not_found(format!("Instance '{instance_id}' not found")))?;
+    if instance.status != "running" {
+        return Err(ApiError::bad_request(format!("Instance '{instance_id}' is {}, not running", instance.status)));
+    }
+    let timeout = req.timeout.unwrap_or(30).clamp(1, MAX_TIMEOUT_SECONDS);
+    let job = Job {
+        sha256: &req.sha256,
+        function_name: &req.function_name,
+        args: &req.args,
+        timeout: Duration::from_secs(timeout),
+        manager_url: format!("{}/i/{instance_id}/api/v1/env", state.base_url),
+        runner_token: state.store.runner_token(&caller.team_id)?,
+        base_url: &state.base_url,
+    };
+    let mut answer = state.verifier.execute(job).await;
+    answer["key"] = json!(req.key);
+    answer["bundle_cache_hit"] = json!(req.bundle.is_none());
+    tracing::info!(instance = %instance_id, key = %req.key, success = %answer["success"], "verifier ran");
+    Ok(Json(answer))
+}
+
+/// `GET /v1/verifiers/{id}`: the verifier of one of the caller's tasks.
+pub async fn get_verifier(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let task = state
+        .store
+        .list_tasks(&caller.team_id, &Default::default())?
+        .into_iter()
+        .find(|t| t.verifier_id.as_deref() == Some(id.as_str()) || t.key == id)
+        .filter(|t| t.verifier_code.is_some())
+        .ok_or_else(|| ApiError::not_found(format!("Verifier '{id}' not found")))?;
+    let code = task.verifier_code.unwrap_or_default();
+    Ok(Json(json!({
+        "verifier_id": task.verifier_id, "key": task.key, "version": task.verifier_version,
+        "code": code, "sha256": null, "created_at": task.created_at,
+    })))
+}

@@ -1,4 +1,4 @@
-"""Starts a real flotilla-server for the fleet-python conformance tests."""
+"""Starts real flotilla-servers for the fleet-python conformance tests."""
 import json
 import os
 import pathlib
@@ -12,11 +12,9 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 BINARY = REPO / "target" / "release" / "flotilla-server"
 
 
-@pytest.fixture(scope="session")
-def server():
-    data_dir = tempfile.mkdtemp(prefix="flotilla-pytest-")
+def start_server(data_dir, *args):
     proc = subprocess.Popen(
-        [str(BINARY), "--port", "0", "--data-dir", data_dir],
+        [str(BINARY), "--port", "0", "--data-dir", data_dir, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -30,7 +28,27 @@ def server():
     assert base_url, "flotilla-server did not start"
     with open(os.path.join(data_dir, "api-keys.json")) as f:
         api_key = json.load(f)["keys"][0]["key"]
-    yield {"base_url": base_url, "api_key": api_key}
+    return proc, {"base_url": base_url, "api_key": api_key, "data_dir": data_dir}
+
+
+@pytest.fixture(scope="session")
+def server():
+    proc, info = start_server(tempfile.mkdtemp(prefix="flotilla-pytest-"))
+    yield info
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture()
+def limited_server():
+    """A server whose only team may run one instance."""
+    data_dir = tempfile.mkdtemp(prefix="flotilla-pytest-limit-")
+    keys = {"keys": [{"key": "flt_limited_key", "team_id": "team_small", "team_name": "Small",
+                      "profile_id": "p_small", "profile_name": "small", "instance_limit": 1}]}
+    with open(os.path.join(data_dir, "api-keys.json"), "w") as f:
+        json.dump(keys, f)
+    proc, info = start_server(data_dir)
+    yield info
     proc.terminate()
     proc.wait(timeout=10)
 

@@ -109,3 +109,20 @@ async fn command_apps_run_behind_the_proxy_and_die_with_the_server() {
     let a = server.client(KEY_A);
     assert_eq!(a.status_of(&id).await, "stopped", "its app is gone, and the status says so");
 }
+
+#[tokio::test]
+async fn without_python_a_verifier_run_is_a_clear_failure_not_a_500() {
+    let dir = data_dir();
+    let server = Server::start(&dir, &["--python", "/nonexistent/python3"]);
+    let a = server.client(KEY_A);
+    let id = a.make(json!({})).await;
+    let bundle = b"PK-ish";
+    let exec = json!({ "key": "k", "sha256": hex::encode(Sha256::digest(bundle)), "args": "", "args_array": [{ "env": id }],
+                       "function_name": "verify", "bundle": base64_of(bundle) });
+    let (status, v) = a.post("/v1/verifiers/execute", exec).await;
+    assert_eq!(status, 200);
+    assert_eq!(v["success"], false);
+    assert_eq!(v["error"]["type"], "PythonUnavailable");
+    assert!(v["error"]["message"].as_str().unwrap().contains("/nonexistent/python3"));
+    assert!(v["execution_time_ms"].is_u64());
+}

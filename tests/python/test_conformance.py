@@ -196,3 +196,73 @@ def test_duplicate_create_recovery_through_a_lossy_proxy(fleet_env, monkeypatch,
         env.close()
     finally:
         proxy.close()
+
+
+def test_mcp_tools_and_structured_diff(fleet_env):
+    async def scenario():
+        client = AsyncFleet()
+        env = await client.make("helpdesk")
+        try:
+            tools = await env.mcp.list_tools()
+            await env.resources()
+            await env.db().exec("UPDATE tickets SET priority = 'urgent' WHERE id = 7")
+            await env.db().exec("DELETE FROM tickets WHERE id = 5")
+            diff = await env.instance.client.request("POST", "/diff/structured", json={})
+            return env.mcp.url, tools, diff.json()
+        finally:
+            await env.close()
+
+    url, tools, diff = asyncio.run(scenario())
+    assert url.endswith("/mcp")
+    assert "update_ticket" in {t["name"] if isinstance(t, dict) else t.name for t in tools}
+    tickets = diff["diff"]["tickets"]
+    assert diff["success"] and tickets["primary_key"] == ["id"]
+    assert [r["row_id"] for r in tickets["removed_rows"]] == [5]
+    assert tickets["modified_rows"][0]["changes"]["priority"] == {"before": "normal", "after": "urgent"}
+    assert tickets["total_changes"] == 2 and tickets["unchanged_count"] == 5
+
+
+def _execute_raw(fleet_env, instance_id, code, timeout):
+    """POSTs a verifier bundle the way fleet-python does, with a chosen timeout."""
+    import base64
+    import hashlib
+    import io
+    import pickle
+    import zipfile
+
+    import httpx
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("requirements.txt", "fleet-python")
+        z.writestr("verifier.py", code)
+    bundle = buffer.getvalue()
+    args = pickle.dumps({"args": (None, {"env": instance_id}), "kwargs": {}}, protocol=2)
+    body = {"key": "raw", "sha256": hashlib.sha256(bundle).hexdigest(), "args": base64.b64encode(args).decode(),
+            "args_array": [{"env": instance_id}], "function_name": "verify", "timeout": timeout,
+            "region": "us-west-1", "bundle": base64.b64encode(bundle).decode()}
+    r = httpx.post(f"{fleet_env['base_url']}/v1/verifiers/execute", json=body, timeout=60,
+                   headers={"Authorization": f"Bearer {fleet_env['api_key']}"})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_a_verifier_that_overruns_its_timeout_is_stopped(client, fleet_env):
+    env = client.make("helpdesk")
+    try:
+        result = _execute_raw(fleet_env, env.instance_id, "import time\ndef verify(env):\n    time.sleep(30)\n    return 1\n", 2)
+        assert result["success"] is False
+        assert result["error"]["type"] == "TimeoutError" and "timeout" in result["error"]["message"]
+        assert result["execution_time_ms"] < 20000
+    finally:
+        env.close()
+
+
+def test_a_verifier_that_kills_its_interpreter_is_a_clear_failure(client, fleet_env):
+    env = client.make("helpdesk")
+    try:
+        result = _execute_raw(fleet_env, env.instance_id, "import os\ndef verify(env):\n    os._exit(3)\n", 10)
+        assert result["success"] is False
+        assert result["error"]["type"] == "VerifierCrashed" and "without a result" in result["error"]["message"]
+    finally:
+        env.close()

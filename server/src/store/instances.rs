@@ -130,9 +130,9 @@ impl Store {
 
     /// One instance, of one team (`None` for another team's instance: isolation).
     pub fn get_instance(&self, team_id: &str, id: &str) -> rusqlite::Result<Option<InstanceRow>> {
-        self.conn()
-            .query_row("SELECT * FROM instances WHERE instance_id = ?1 AND team_id = ?2", params![id, team_id], from_row)
-            .optional()
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT * FROM instances WHERE instance_id = ?1 AND team_id = ?2")?;
+        stmt.query_row(params![id, team_id], from_row).optional()
     }
 
     /// One instance, whatever its team (for the runner routes and the reaper).
@@ -170,10 +170,11 @@ impl Store {
 
     /// Records a heartbeat and the new deadline, if the instance is still live. Returns whether it was.
     pub fn record_heartbeat(&self, id: &str, at: f64, deadline: Option<f64>, now: &str) -> rusqlite::Result<bool> {
-        let n = self.conn().execute(
-            &format!("UPDATE instances SET last_heartbeat = ?2, deadline = ?3, updated_at = ?4 WHERE instance_id = ?1 AND {LIVE}"),
-            params![id, at, deadline, now],
-        )?;
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "UPDATE instances SET last_heartbeat = ?2, deadline = ?3, updated_at = ?4 WHERE instance_id = ?1 AND {LIVE}"
+        ))?;
+        let n = stmt.execute(params![id, at, deadline, now])?;
         Ok(n == 1)
     }
 

@@ -1,6 +1,6 @@
 //! Plain data descriptions of an HTTP exchange: what the core asks the edge to send, and what the
 //! edge hands back. No I/O happens here.
-use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use super::error::{classify_response, FleetError};
 
@@ -31,17 +31,14 @@ pub struct HttpRequest {
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<String>,
-    /// The `X-Request-ID` of this logical call (repeated on every retry).
+    /// The `X-Request-ID` of this logical call (repeated on every retry); empty for runner calls.
     pub request_id: String,
 }
 
 impl HttpRequest {
     /// The value of a header, matched case-insensitively.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -55,19 +52,28 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
-    /// Parses a successful response body into `T`, or maps an error status to a [`FleetError`].
-    ///
+    /// Reads the JSON body and hands it to `read`; any error carries the call's request id.
+    pub fn parse_with<T>(&self, request_id: &str, read: impl FnOnce(Value) -> Result<T, FleetError>) -> Result<T, FleetError> {
+        let result = self.json(request_id).and_then(read);
+        result.map_err(|mut e| {
+            if e.request_id.is_none() && !request_id.is_empty() {
+                e.request_id = Some(request_id.to_string());
+            }
+            e
+        })
+    }
+
+    /// The JSON body of a successful response, or the typed error of a failed one.
     /// As in fleet-python, any status below 400 counts as success.
-    pub fn parse<T: DeserializeOwned>(&self, request_id: &str) -> Result<T, FleetError> {
+    pub fn json(&self, request_id: &str) -> Result<Value, FleetError> {
+        let rid = (!request_id.is_empty()).then_some(request_id);
         if self.status >= 400 {
-            return Err(classify_response(self.status, &self.body, Some(request_id)));
+            return Err(classify_response(self.status, &self.body, rid));
         }
         serde_json::from_str(&self.body).map_err(|e| {
-            FleetError::invalid_response(format!(
-                "the server's {} response could not be read: {e}",
-                self.status
-            ))
-            .with_request_id(request_id)
+            let mut err = FleetError::invalid_response(format!("the server's {} response is not JSON: {e}", self.status));
+            err.request_id = rid.map(str::to_string);
+            err
         })
     }
 }

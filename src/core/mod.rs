@@ -5,6 +5,11 @@
 //! which returns a model or a typed [`error::FleetError`].
 pub mod account;
 pub mod classify;
+pub mod envs;
+pub mod instances;
+pub mod model;
+pub mod options;
+pub mod retry;
 pub mod client;
 pub mod error;
 pub mod http;

@@ -1,186 +1,183 @@
-//! Tasks: `GET /v1/tasks` (protocol §6.1) and the client-side `Task` model.
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+//! Tasks (protocol §6): load, get, import, update, and the client-side `Task` shape.
+use serde_json::{json, Map, Value};
 
 use super::client::{CallContext, ClientConfig};
 use super::error::FleetError;
 use super::http::{HttpRequest, HttpResponse, Method};
-use super::query;
+use super::model::{convert, opt, req, Field, Kind};
+use super::options::{require_id, Options};
+use super::query::{self, escape};
 
-/// Filters for `loadTasks`. `envKey`, `keys`, `projectKey`, `dataId` and `dataVersion` are sent
-/// to the server; `version`, `dataId` and `dataVersion` are also applied locally, as fleet-python does.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct LoadTasksOptions {
-    #[serde(default)]
-    pub keys: Option<Vec<String>>,
-    #[serde(default)]
-    pub project_key: Option<String>,
-    #[serde(default)]
-    pub task_project_key: Option<String>,
-    #[serde(default)]
-    pub env_key: Option<String>,
-    #[serde(default)]
-    pub team_id: Option<String>,
-    #[serde(default)]
-    pub data_id: Option<String>,
-    #[serde(default)]
-    pub data_version: Option<String>,
-    #[serde(default)]
-    pub version: Option<String>,
+static VERIFIER: [Field; 7] = [
+    req("verifier_id", "verifierId", Kind::Str),
+    req("key", "key", Kind::Str),
+    req("version", "version", Kind::Int),
+    req("sha256", "sha256", Kind::Str),
+    req("code", "code", Kind::Str),
+    opt("comment", "comment", Kind::Str),
+    req("created_at", "createdAt", Kind::Str),
+];
+
+static TASK: [Field; 14] = [
+    req("key", "key", Kind::Str),
+    req("prompt", "prompt", Kind::Str),
+    req("team_id", "teamId", Kind::Str),
+    req("environment_id", "envId", Kind::Str),
+    req("created_at", "createdAt", Kind::Str),
+    opt("verifier_id", "verifierId", Kind::Str),
+    opt("verifier_func", "verifierFunc", Kind::Str),
+    opt("version", "version", Kind::Str),
+    opt("data_id", "dataId", Kind::Str),
+    opt("data_version", "dataVersion", Kind::Str),
+    opt("env_variables", "envVariables", Kind::Any),
+    opt("verifier", "verifier", Kind::Obj(&VERIFIER)),
+    opt("metadata", "metadata", Kind::Any),
+    opt("output_json_schema", "outputJsonSchema", Kind::Any),
+];
+
+/// Filters of `loadTasks`.
+pub const LOAD_OPTIONS: &[&str] = &["keys", "projectKey", "taskProjectKey", "envKey", "teamId", "dataId", "dataVersion", "version"];
+
+fn text(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(str::to_string)
 }
 
-/// The verifier stored with a task.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all(serialize = "camelCase"))]
-pub struct VerifierRecord {
-    pub verifier_id: String,
-    pub key: String,
-    pub version: i64,
-    pub sha256: String,
-    /// Python source: `def verify(env, final_answer=None): ...`.
-    pub code: String,
-    #[serde(default)]
-    pub comment: Option<String>,
-    pub created_at: String,
+/// Wire task -> JS task, with `envKey` and `dataKey` built by the rules of §6.1.
+pub fn task_from_wire(wire: &Value) -> Result<Value, FleetError> {
+    let mut t = convert(wire, &TASK)?;
+    let env_id = text(&t, "envId").unwrap_or_default();
+    let version = text(&t, "version").filter(|v| !v.is_empty());
+    let env_key = match &version {
+        Some(v) if v != "None" && !env_id.contains(':') => format!("{env_id}:{v}"),
+        _ => env_id,
+    };
+    let data_key = text(&t, "dataId").map(|id| match text(&t, "dataVersion").filter(|d| !d.is_empty()) {
+        Some(dv) => format!("{id}:{dv}"),
+        None => id,
+    });
+    let verifier_code = t["verifier"].get("code").cloned();
+    let verifier_id = t["verifier"].get("verifierId").cloned();
+    let obj = t.as_object_mut().expect("convert returns an object");
+    obj.insert("envKey".into(), json!(env_key));
+    obj.insert("dataKey".into(), json!(data_key));
+    if let Some(code) = verifier_code {
+        obj.insert("verifierFunc".into(), code);
+    }
+    if obj["verifierId"].is_null() {
+        obj.insert("verifierId".into(), verifier_id.unwrap_or(Value::Null));
+    }
+    if obj["envVariables"].is_null() {
+        obj.insert("envVariables".into(), json!({}));
+    }
+    Ok(t)
 }
 
-/// A task as the control plane describes it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-struct TaskResponse {
-    key: String,
-    prompt: String,
-    team_id: String,
-    environment_id: String,
-    created_at: String,
-    #[serde(default)]
-    verifier_id: Option<String>,
-    #[serde(default)]
-    verifier_func: Option<String>,
-    #[serde(default)]
+/// The parsed filters of `loadTasks`: (query pairs for the server, local filters).
+pub struct LoadFilter {
+    pairs: Vec<(&'static str, String)>,
     version: Option<String>,
-    #[serde(default)]
     data_id: Option<String>,
-    #[serde(default)]
     data_version: Option<String>,
-    #[serde(default)]
-    env_variables: Option<BTreeMap<String, Value>>,
-    #[serde(default)]
-    verifier: Option<VerifierRecord>,
-    #[serde(default)]
-    metadata: Option<Value>,
-    #[serde(default)]
-    output_json_schema: Option<Value>,
 }
 
-#[derive(Deserialize)]
-struct TaskListResponse {
-    tasks: Vec<TaskResponse>,
-    #[allow(dead_code)]
-    total: i64,
-}
-
-/// A task: a prompt, the environment it runs in, and the verifier that scores it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Task {
-    pub key: String,
-    pub prompt: String,
-    pub team_id: String,
-    /// The environment id, as the server names it (`environment_id`).
-    pub env_id: String,
-    /// What to pass to `make`: `envId`, or `envId:version` when a version is set.
-    pub env_key: String,
-    pub version: Option<String>,
-    /// What to pass to `make` as data: `dataId:dataVersion`, `dataId`, or null.
-    pub data_key: Option<String>,
-    pub data_id: Option<String>,
-    pub data_version: Option<String>,
-    pub env_variables: BTreeMap<String, Value>,
-    pub metadata: Option<Value>,
-    pub verifier: Option<VerifierRecord>,
-    pub verifier_id: Option<String>,
-    /// The verifier's Python source (`verifier.code` when present).
-    pub verifier_func: Option<String>,
-    pub output_json_schema: Option<Value>,
-    pub created_at: String,
-}
-
-impl From<TaskResponse> for Task {
-    fn from(t: TaskResponse) -> Self {
-        let version = t.version.filter(|v| !v.is_empty());
-        let env_key = match &version {
-            Some(v) if v != "None" && !t.environment_id.contains(':') => format!("{}:{}", t.environment_id, v),
-            _ => t.environment_id.clone(),
-        };
-        let data_key = t.data_id.as_ref().map(|id| match &t.data_version {
-            Some(dv) if !dv.is_empty() => format!("{id}:{dv}"),
-            _ => id.clone(),
-        });
-        Task {
-            verifier_id: t.verifier_id.or_else(|| t.verifier.as_ref().map(|v| v.verifier_id.clone())),
-            verifier_func: t.verifier.as_ref().map(|v| v.code.clone()).or(t.verifier_func),
-            key: t.key,
-            prompt: t.prompt,
-            team_id: t.team_id,
-            env_id: t.environment_id,
-            env_key,
-            version,
-            data_key,
-            data_id: t.data_id,
-            data_version: t.data_version,
-            env_variables: t.env_variables.unwrap_or_default(),
-            metadata: t.metadata,
-            verifier: t.verifier,
-            output_json_schema: t.output_json_schema,
-            created_at: t.created_at,
+pub fn load_filter(options: &Value) -> Result<LoadFilter, FleetError> {
+    let o = Options::new(options, "loadTasks filters", LOAD_OPTIONS)?;
+    let mut pairs = Vec::new();
+    let mut push = |k: &'static str, v: Option<String>| {
+        if let Some(v) = v {
+            pairs.push((k, v));
         }
+    };
+    push("env_key", o.string("envKey", true)?);
+    for key in o.string_list("keys")?.unwrap_or_default() {
+        push("task_keys", Some(key));
     }
+    push("team_id", o.string("teamId", true)?);
+    push("project_key", o.string("projectKey", true)?);
+    push("task_project_key", o.string("taskProjectKey", true)?);
+    let data_id = o.string("dataId", true)?;
+    let data_version = o.string("dataVersion", true)?;
+    push("data_id", data_id.clone());
+    push("data_version", data_version.clone());
+    Ok(LoadFilter { pairs, version: o.string("version", true)?, data_id, data_version })
 }
 
-/// Builds `GET /v1/tasks` with the query keys in protocol order.
-pub fn load_request(
-    config: &ClientConfig,
-    options: &LoadTasksOptions,
-    ctx: &CallContext,
-) -> Result<HttpRequest, FleetError> {
-    if let Some(keys) = &options.keys {
-        if keys.iter().any(|k| k.trim().is_empty()) {
-            return Err(FleetError::validation("`keys` must not contain empty task keys"));
-        }
-    }
-    let mut pairs: Vec<(&str, Option<&str>)> = vec![("env_key", options.env_key.as_deref())];
-    for key in options.keys.iter().flatten() {
-        pairs.push(("task_keys", Some(key)));
-    }
-    pairs.extend([
-        ("team_id", options.team_id.as_deref()),
-        ("project_key", options.project_key.as_deref()),
-        ("task_project_key", options.task_project_key.as_deref()),
-        ("data_id", options.data_id.as_deref()),
-        ("data_version", options.data_version.as_deref()),
-    ]);
-    let path = format!("/v1/tasks{}", query::encode(&pairs));
-    Ok(config.request(Method::Get, &path, None, ctx))
+/// `GET /v1/tasks` with the query keys in protocol order.
+pub fn load_request(config: &ClientConfig, filter: &LoadFilter, ctx: &CallContext) -> HttpRequest {
+    let pairs: Vec<(&str, Option<&str>)> = filter.pairs.iter().map(|(k, v)| (*k, Some(v.as_str()))).collect();
+    config.request(Method::Get, &format!("/v1/tasks{}", query::encode(&pairs)), None, ctx)
 }
 
-/// Parses the task list and applies the client-side filters.
-pub fn parse_load(
-    response: &HttpResponse,
-    options: &LoadTasksOptions,
-    request_id: &str,
-) -> Result<Vec<Task>, FleetError> {
-    let list: TaskListResponse = response.parse(request_id)?;
-    Ok(list
-        .tasks
-        .into_iter()
-        .map(Task::from)
-        .filter(|t| options.version.is_none() || t.version == options.version)
-        .filter(|t| options.data_id.is_none() || t.data_id == options.data_id)
-        .filter(|t| options.data_version.is_none() || t.data_version == options.data_version)
-        .collect())
+/// The task list, with the client-side filters applied.
+pub fn parse_load(response: &HttpResponse, filter: &LoadFilter, request_id: &str) -> Result<Vec<Value>, FleetError> {
+    let keep = |t: &Value, key: &str, want: &Option<String>| want.is_none() || text(t, key) == *want;
+    response.parse_with(request_id, |body| {
+        let tasks = body
+            .get("tasks")
+            .and_then(Value::as_array)
+            .ok_or_else(|| FleetError::invalid_response("unexpected response: `tasks` is missing"))?;
+        tasks
+            .iter()
+            .map(task_from_wire)
+            .filter(|t| match t {
+                Ok(t) => keep(t, "version", &filter.version) && keep(t, "dataId", &filter.data_id) && keep(t, "dataVersion", &filter.data_version),
+                Err(_) => true,
+            })
+            .collect()
+    })
+}
+
+/// `GET /v1/tasks/{key}`.
+pub fn get_request(config: &ClientConfig, key: &str, ctx: &CallContext) -> Result<HttpRequest, FleetError> {
+    require_id(key, "task key")?;
+    Ok(config.request(Method::Get, &format!("/v1/tasks/{}", escape(key)), None, ctx))
+}
+
+/// `PUT /v1/tasks/{key}` with `{prompt?, verifier_code?, metadata?}` (exclude-none, that order).
+pub fn update_request(config: &ClientConfig, key: &str, changes: &Value, ctx: &CallContext) -> Result<HttpRequest, FleetError> {
+    require_id(key, "task key")?;
+    let o = Options::new(changes, "updateTask changes", &["prompt", "verifierCode", "metadata"])?;
+    let mut body = Map::new();
+    if let Some(p) = o.string("prompt", true)? {
+        body.insert("prompt".into(), json!(p));
+    }
+    if let Some(c) = o.string("verifierCode", true)? {
+        body.insert("verifier_code".into(), json!(c));
+    }
+    if let Some(m) = o.any("metadata") {
+        body.insert("metadata".into(), m);
+    }
+    if body.is_empty() {
+        return Err(FleetError::validation("updateTask: give at least one of prompt, verifierCode, metadata"));
+    }
+    let path = format!("/v1/tasks/{}", escape(key));
+    Ok(config.request(Method::Put, &path, Some(Value::Object(body).to_string()), ctx))
+}
+
+/// `POST /v1/tasks?project_key=` with fleet-python's `Task.model_dump()` key order (§6.3).
+pub fn import_request(config: &ClientConfig, task: &Value, project_key: Option<&str>, ctx: &CallContext) -> Result<HttpRequest, FleetError> {
+    let allowed = ["key", "prompt", "envId", "envVariables", "createdAt", "version", "dataId", "dataVersion",
+        "verifierFunc", "verifierId", "verifierSha", "metadata", "outputJsonSchema"];
+    let o = Options::new(task, "importTask task", &allowed)?;
+    let key = o.string("key", true)?.ok_or_else(|| FleetError::validation("importTask: `key` is required"))?;
+    let prompt = o.string("prompt", true)?.ok_or_else(|| FleetError::validation("importTask: `prompt` is required"))?;
+    let env_id = o.string("envId", true)?.ok_or_else(|| FleetError::validation("importTask: `envId` is required"))?;
+    let code = o.string("verifierFunc", true)?.ok_or_else(|| FleetError::validation("importTask: `verifierFunc` (the verifier's Python source) is required"))?;
+    let body = json!({
+        "key": key, "prompt": prompt, "env_id": env_id,
+        "env_variables": o.object("envVariables")?.map(Value::Object).unwrap_or(json!({})),
+        "created_at": o.string("createdAt", true)?, "version": o.string("version", true)?,
+        "data_id": o.string("dataId", true)?, "data_version": o.string("dataVersion", true)?,
+        "verifier_func": code, "verifier_id": o.string("verifierId", true)?, "verifier_sha": o.string("verifierSha", true)?,
+        "metadata": o.any("metadata"), "output_json_schema": o.any("outputJsonSchema"),
+    });
+    let q = query::encode(&[("project_key", project_key)]);
+    Ok(config.request(Method::Post, &format!("/v1/tasks{q}"), Some(body.to_string()), ctx))
+}
+
+/// A single task response (`get`, `update`, `import`).
+pub fn parse_one(response: &HttpResponse, request_id: &str) -> Result<Value, FleetError> {
+    response.parse_with(request_id, |v| task_from_wire(&v))
 }
 
 #[cfg(test)]

@@ -6,10 +6,13 @@
 pub mod account;
 pub mod classify;
 pub mod envs;
+pub mod heartbeat;
 pub mod instances;
 pub mod model;
 pub mod options;
 pub mod retry;
+pub mod runner;
+pub mod verify;
 pub mod client;
 pub mod error;
 pub mod http;

@@ -1,8 +1,9 @@
 'use strict';
-// Node entry (require). Loads the wasm build for Node and registers the error classes with it.
+// Node entry (require). Loads the wasm build for Node and connects it to the error classes.
 const wasm = require('../dist/node/flotilla.js');
 const errors = require('../dist/errors.cjs');
+const { install, publicExports } = require('../dist/install.cjs');
 
-wasm.__registerErrorClasses(errors);
+install(wasm, errors);
 
-module.exports = { Fleet: wasm.Fleet, ...errors };
+module.exports = { ...publicExports(wasm), ...errors };

@@ -3,7 +3,8 @@
 import flotilla from './node.cjs';
 
 export const {
-  Fleet,
+  Fleet, Env, Task, Database,
+  configure, loadTasks, makeEnv, heartbeat, verifyDetailed, listInstances, closeAll, account, listRuns,
   FleetError, APIError, AuthenticationError, PermissionError, InstanceLimitError, TeamNotFoundError,
   EnvironmentAccessError, BadRequestError, RegionError, EnvironmentNotFoundError, VersionNotFoundError,
   NotFoundError, ConflictError, RateLimitError, ServerError, ConnectionError, TimeoutError, AbortError,

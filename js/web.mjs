@@ -1,24 +1,26 @@
 // Browser and worker entry. WebAssembly must be loaded once before the first `new Fleet()`:
 //
-//   import { init, Fleet } from 'flotilla';   // or 'flotilla/web'
-//   await init();                              // fetches flotilla_bg.wasm next to this module
+//   import { init, Fleet } from 'flotilla/web';   // bundlers also resolve 'flotilla' here
+//   await init();                                  // fetches flotilla_bg.wasm next to the module
 //   const fleet = new Fleet({ apiKey, baseUrl });
-import initWasm, { Fleet, __registerErrorClasses } from '../dist/web/flotilla.js';
+import initWasm, * as wasm from '../dist/web/flotilla.js';
 import * as errors from './errors.mjs';
+import { install } from './install.mjs';
 
 let loading;
 
 /**
  * Loads the WebAssembly module. Safe to call many times; later calls return the first promise.
- * @param {RequestInfo | URL | Response | BufferSource | WebAssembly.Module} [wasm] where to load
+ * @param {RequestInfo | URL | Response | BufferSource | WebAssembly.Module} [source] where to load
  *   the `.wasm` from, when a bundler moved it.
  */
-export function init(wasm) {
-  loading ??= initWasm(wasm === undefined ? undefined : { module_or_path: wasm }).then(() => {
-    __registerErrorClasses(errors);
-  });
+export function init(source) {
+  loading ??= initWasm(source === undefined ? undefined : { module_or_path: source }).then(() => install(wasm, errors));
   return loading;
 }
 
-export { Fleet };
+export const {
+  Fleet, Env, Task, Database,
+  configure, loadTasks, makeEnv, heartbeat, verifyDetailed, listInstances, closeAll, account, listRuns,
+} = wasm;
 export * from './errors.mjs';

@@ -12,4 +12,4 @@ pub mod core;
 pub mod edge;
 
 #[cfg(target_arch = "wasm32")]
-pub use edge::Fleet;
+pub use edge::{Database, Env, Fleet, Task};

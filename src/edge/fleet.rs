@@ -1,58 +1,37 @@
-//! The exported `Fleet` client class.
+//! The exported `Fleet` client class: the control plane (protocol §§4-7).
 use std::rc::Rc;
 
-use js_sys::Function;
-use serde::Serialize;
+use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
-use super::{errors, options, runtime, transport};
-use crate::core::client::ClientConfig;
-use crate::core::error::FleetError;
-use crate::core::{account, tasks};
-
-struct Inner {
-    config: ClientConfig,
-    fetch: Function,
-}
+use super::client::{from_js, to_js, CallOptions, Client};
+use super::env::Env;
+use super::task::Task;
+use super::{instances as flow, verify};
+use crate::core::{account, envs, instances, tasks};
 
 /// A Fleet API client. Several clients with different keys can live in one process.
 ///
 /// ```js
 /// import { Fleet } from 'flotilla';
 /// const fleet = new Fleet({ apiKey: process.env.FLEET_API_KEY, baseUrl: 'http://127.0.0.1:8700' });
-/// const tasks = await fleet.loadTasks({ envKey: 'helpdesk' });
+/// const [task] = await fleet.loadTasks({ keys: ['helpdesk-close-printer'] });
+/// await using env = await task.makeEnv();
 /// ```
 #[wasm_bindgen]
 pub struct Fleet {
-    inner: Rc<Inner>,
+    pub(crate) client: Rc<Client>,
 }
 
-fn to_js_value<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    let text = serde_json::to_string(value).map_err(|e| errors::to_js(FleetError::invalid_response(e.to_string())))?;
-    js_sys::JSON::parse(&text)
+/// Runs `body` and turns its error into the JS error to reject with.
+macro_rules! js_call {
+    ($client:expr, $body:expr) => {{
+        let client: &$crate::edge::client::Client = &$client;
+        let result: Result<JsValue, $crate::core::error::FleetError> = async { $body }.await;
+        result.map_err(|e| client.fail(e))
+    }};
 }
-
-impl Fleet {
-    fn build(options: &JsValue) -> Result<Fleet, FleetError> {
-        options::expect_object(options, "Fleet options")?;
-        let api_key = options::string_field(options, "apiKey")?.or_else(|| runtime::node_env("FLEET_API_KEY"));
-        let base_url = options::string_field(options, "baseUrl")?.or_else(|| runtime::node_env("FLEET_BASE_URL"));
-        let config = ClientConfig::new(api_key, base_url)?;
-        let fetch = match options::field(options, "fetch") {
-            Some(f) => f
-                .dyn_into::<Function>()
-                .map_err(|_| FleetError::validation("`fetch` must be a function"))?,
-            None => runtime::global_fetch().ok_or_else(|| {
-                FleetError::validation("This runtime has no global `fetch`: pass one as `fetch` in the options")
-            })?,
-        };
-        Ok(Fleet { inner: Rc::new(Inner { config, fetch }) })
-    }
-
-    fn fail(&self, error: FleetError) -> JsValue {
-        errors::to_js(error.redact(self.inner.config.api_key()))
-    }
-}
+pub(crate) use js_call;
 
 #[wasm_bindgen]
 impl Fleet {
@@ -60,41 +39,239 @@ impl Fleet {
     /// in Node only (a browser never reads its environment). Without a key this throws a
     /// `ValidationError` at once. `baseUrl` defaults to `https://orchestrator.fleetai.com`.
     #[wasm_bindgen(constructor)]
-    pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "FleetOptions")] options: Option<js_sys::Object>,
-    ) -> Result<Fleet, JsValue> {
-        Fleet::build(&options.map(JsValue::from).unwrap_or(JsValue::UNDEFINED)).map_err(errors::to_js)
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "FleetOptions")] options: Option<js_sys::Object>) -> Result<Fleet, JsValue> {
+        let options = options.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
+        let client = Client::from_options(&options).map_err(super::errors::to_js)?;
+        Ok(Fleet { client: Rc::new(client) })
     }
 
     /// The control-plane base URL this client talks to (no trailing slash).
     #[wasm_bindgen(getter, js_name = baseUrl)]
     pub fn base_url(&self) -> String {
-        self.inner.config.base_url().to_string()
+        self.client.config.base_url().to_string()
     }
 
     /// The team behind the API key, its instance limit and live instance count.
     #[wasm_bindgen(unchecked_return_type = "Account")]
-    pub async fn account(&self) -> Result<JsValue, JsValue> {
-        let ctx = runtime::new_call();
-        let request = account::request(&self.inner.config, &ctx);
-        let response = transport::send(&self.inner.fetch, &request).await.map_err(|e| self.fail(e))?;
-        let account = account::parse(&response, &ctx.request_id).map_err(|e| self.fail(e))?;
-        to_js_value(&account)
+    pub async fn account(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
+        js_call!(self.client, {
+            let opts = CallOptions::from_js(&opts)?;
+            let (r, rid) = self.client.call(&opts, |c, ctx| Ok(account::request(c, ctx))).await?;
+            Ok(to_js(&account::parse(&r, &rid)?))
+        })
     }
 
     /// Loads tasks, filtered by `keys`, `projectKey`, `envKey`, `dataId`, `dataVersion` and
-    /// (client-side) `version`. Resolves to an array of `Task`.
+    /// (client-side) `version`.
     #[wasm_bindgen(js_name = loadTasks, unchecked_return_type = "Task[]")]
     pub async fn load_tasks(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "LoadTasksOptions")] options: Option<js_sys::Object>,
+        #[wasm_bindgen(unchecked_param_type = "LoadTasksOptions")] filters: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let options: tasks::LoadTasksOptions =
-            options::parse(options.map(JsValue::from).unwrap_or(JsValue::UNDEFINED), "loadTasks options").map_err(|e| self.fail(e))?;
-        let ctx = runtime::new_call();
-        let request = tasks::load_request(&self.inner.config, &options, &ctx).map_err(|e| self.fail(e))?;
-        let response = transport::send(&self.inner.fetch, &request).await.map_err(|e| self.fail(e))?;
-        let list = tasks::parse_load(&response, &options, &ctx.request_id).map_err(|e| self.fail(e))?;
-        to_js_value(&list)
+        js_call!(self.client, {
+            let filter = tasks::load_filter(&from_js(&filters, "loadTasks filters")?)?;
+            let opts = CallOptions::from_js(&opts)?;
+            let (r, rid) = self.client.call(&opts, |c, ctx| Ok(tasks::load_request(c, &filter, ctx))).await?;
+            let list = tasks::parse_load(&r, &filter, &rid)?;
+            Ok(list.into_iter().map(|t| JsValue::from(Task::new(self.client.clone(), t))).collect::<js_sys::Array>().into())
+        })
+    }
+
+    /// One task by key (`NotFoundError` when there is none).
+    #[wasm_bindgen(js_name = getTask, unchecked_return_type = "Task")]
+    pub async fn get_task(&self, key: String, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
+        js_call!(self.client, {
+            let opts = CallOptions::from_js(&opts)?;
+            let (r, rid) = self.client.call(&opts, |c, ctx| tasks::get_request(c, &key, ctx)).await?;
+            Ok(Task::new(self.client.clone(), tasks::parse_one(&r, &rid)?).into())
+        })
+    }
+
+    /// Imports (creates or replaces) a task; `projectKey` files it under a project.
+    #[wasm_bindgen(js_name = importTask, unchecked_return_type = "Task")]
+    pub async fn import_task(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ImportTaskInput")] task: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ projectKey?: string }")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        js_call!(self.client, {
+            let task = from_js(&task, "importTask task")?;
+            let o = from_js(&options, "importTask options")?;
+            let options = crate::core::options::Options::new(&o, "importTask options", &["projectKey"])?;
+            let project = options.string("projectKey", true)?;
+            let opts = CallOptions::from_js(&opts)?;
+            let (r, rid) = self.client.call(&opts, |c, ctx| tasks::import_request(c, &task, project.as_deref(), ctx)).await?;
+            Ok(Task::new(self.client.clone(), tasks::parse_one(&r, &rid)?).into())
+        })
+    }
+
+    /// Changes a task's `prompt`, `verifierCode` or `metadata` (a PUT: never retried).
+    #[wasm_bindgen(js_name = updateTask, unchecked_return_type = "Task")]
+    pub async fn update_task(
+        &self,
+        key: String,
+        #[wasm_bindgen(unchecked_param_type = "UpdateTaskInput")] changes: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        js_call!(self.client, {
+            let changes = from_js(&changes, "updateTask changes")?;
+            let opts = CallOptions::from_js(&opts)?;
+            let (r, rid) = self.client.call(&opts, |c, ctx| tasks::update_request(c, &key, &changes, ctx)).await?;
+            Ok(Task::new(self.client.clone(), tasks::parse_one(&r, &rid)?).into())
+        })
+    }
+
+    /// Every environment in the catalog.
+    #[wasm_bindgen(js_name = listEnvs, unchecked_return_type = "Environment[]")]
+    pub async fn list_envs(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
+        js_call!(self.client, {
+            let opts = CallOptions::from_js(&opts)?;
+            let (r, rid) = self.client.call(&opts, |c, ctx| Ok(envs::list_request(c, ctx))).await?;
+            Ok(to_js(&envs::parse_list(&r, &rid)?))
+        })
+    }
+
+    /// One environment of the catalog.
+    #[wasm_bindgen(unchecked_return_type = "Environment")]
+    pub async fn environment(&self, env_key: String, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
+        js_call!(self.client, {
+            let opts = CallOptions::from_js(&opts)?;
+            let (r, rid) = self.client.call(&opts, |c, ctx| envs::get_request(c, &env_key, ctx)).await?;
+            Ok(to_js(&envs::parse_one(&r, &rid)?))
+        })
+    }
+
+    /// The regions instances can run in.
+    #[wasm_bindgen(js_name = listRegions, unchecked_return_type = "string[]")]
+    pub async fn list_regions(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
+        js_call!(self.client, {
+            let opts = CallOptions::from_js(&opts)?;
+            let (r, rid) = self.client.call(&opts, |c, ctx| Ok(envs::regions_request(c, ctx))).await?;
+            Ok(to_js(&envs::parse_regions(&r, &rid)?))
+        })
+    }
+
+    /// Creates an instance and resolves once the server reports it (running, unless
+    /// `maxWaitSeconds` ran out first). A create retried after a lost response never makes a
+    /// second instance: the server's `duplicate_request_id` answer is followed to the first one.
+    /// The heartbeat loop starts by itself when `heartbeatInterval` is set (`autoHeartbeat: false`
+    /// to opt out).
+    #[wasm_bindgen(unchecked_return_type = "Env")]
+    pub async fn make(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "MakeOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        js_call!(self.client, {
+            let options = from_js(&options, "make options")?;
+            let opts = CallOptions::from_js(&opts)?;
+            Ok(flow::make(&self.client, &options, &opts).await?.into())
+        })
+    }
+
+    /// An existing instance, by id, as an `Env`.
+    #[wasm_bindgen(unchecked_return_type = "Env")]
+    pub async fn instance(
+        &self,
+        instance_id: String,
+        #[wasm_bindgen(unchecked_param_type = "InstanceOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        js_call!(self.client, {
+            let options = from_js(&options, "instance options")?;
+            let opts = CallOptions::from_js(&opts)?;
+            let data = flow::get(&self.client, &instance_id, &opts).await?;
+            Ok(Env::attach(self.client.clone(), data, &options)?.into())
+        })
+    }
+
+    /// The team's instances, filtered by `runId`, `profileId`, `status`, `region`.
+    #[wasm_bindgen(js_name = listInstances, unchecked_return_type = "InstanceInfo[]")]
+    pub async fn list_instances(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ListInstancesOptions")] filters: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        js_call!(self.client, {
+            let filters = from_js(&filters, "listInstances filters")?;
+            let opts = CallOptions::from_js(&opts)?;
+            let (r, rid) = self.client.call(&opts, |c, ctx| instances::list_request(c, &filters, ctx)).await?;
+            Ok(to_js(&Value::Array(instances::parse_instances(&r, &rid)?)))
+        })
+    }
+
+    /// Stops an instance; resolves to its final state.
+    #[wasm_bindgen(unchecked_return_type = "InstanceInfo")]
+    pub async fn close(&self, instance_id: String, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
+        js_call!(self.client, {
+            let opts = CallOptions::from_js(&opts)?;
+            super::heartbeat::stop_instance(&instance_id);
+            let (r, rid) = self.client.call(&opts, |c, ctx| instances::close_request(c, &instance_id, ctx)).await?;
+            Ok(to_js(&instances::parse_instance(&r, &rid)?))
+        })
+    }
+
+    /// Stops every instance of a run (`{ runId }`) or a profile (`{ profileId }`, `"self"` for
+    /// yours). One of them is required: `ValidationError` otherwise, and nothing is sent.
+    #[wasm_bindgen(js_name = closeAll, unchecked_return_type = "InstanceInfo[]")]
+    pub async fn close_all(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "CloseAllOptions")] filter: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        js_call!(self.client, {
+            let filter = from_js(&filter, "closeAll filter")?;
+            let opts = CallOptions::from_js(&opts)?;
+            let (r, rid) = self.client.call(&opts, |c, ctx| instances::close_all_request(c, &filter, ctx)).await?;
+            let closed = instances::parse_instances(&r, &rid)?;
+            for i in &closed {
+                super::heartbeat::stop_instance(i["instanceId"].as_str().unwrap_or_default());
+            }
+            Ok(to_js(&Value::Array(closed)))
+        })
+    }
+
+    /// Runs (instances grouped by `runId`): `status` is `active` (default), `inactive` or `all`.
+    #[wasm_bindgen(js_name = listRuns, unchecked_return_type = "Run[]")]
+    pub async fn list_runs(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "ListRunsOptions")] filters: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        js_call!(self.client, {
+            let filters = from_js(&filters, "listRuns filters")?;
+            let opts = CallOptions::from_js(&opts)?;
+            let (r, rid) = self.client.call(&opts, |c, ctx| envs::runs_request(c, &filters, ctx)).await?;
+            Ok(to_js(&envs::parse_runs(&r, &rid)?))
+        })
+    }
+
+    /// One heartbeat for an instance, by id (an `Env` beats on its own; see `env.heartbeat()`).
+    #[wasm_bindgen(unchecked_return_type = "HeartbeatInfo")]
+    pub async fn heartbeat(&self, instance_id: String, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
+        js_call!(self.client, {
+            let opts = CallOptions::from_js(&opts)?;
+            let (r, rid) = self.client.call(&opts, |c, ctx| instances::heartbeat_request(c, &instance_id, None, ctx)).await?;
+            Ok(to_js(&instances::parse_heartbeat(&r, &rid)?))
+        })
+    }
+
+    /// Runs a task's verifier on the server against an env (or instance id); see `Task.verifyDetailed`.
+    #[wasm_bindgen(js_name = verifyDetailed, unchecked_return_type = "VerificationResult")]
+    pub async fn verify_detailed(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Task")] task: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Env | string")] env: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "VerifyOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        js_call!(self.client, {
+            let task = Task::data_of(&task)?;
+            let options = from_js(&options, "verify options")?;
+            let opts = CallOptions::from_js(&opts)?;
+            Ok(to_js(&verify::detailed(&self.client, &task, &env, &options, &opts).await?))
+        })
     }
 }

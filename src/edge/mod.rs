@@ -1,10 +1,22 @@
-//! The wasm edge: `wasm-bindgen` exports, `fetch` transport, JS errors. It converts arguments and
-//! results and knows nothing of the protocol, which lives in `crate::core`.
+//! The wasm edge: `wasm-bindgen` exports, `fetch` transport, JS timers and errors. It converts
+//! arguments and results and knows nothing of the protocol, which lives in `crate::core`.
+pub(crate) mod client;
+mod database;
+mod env;
 mod errors;
 mod fleet;
+mod heartbeat;
+mod instances;
+mod module;
 mod options;
 mod runtime;
+mod task;
+mod timers;
 mod transport;
 mod types;
+mod verify;
 
+pub use database::Database;
+pub use env::Env;
 pub use fleet::Fleet;
+pub use task::Task;

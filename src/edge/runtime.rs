@@ -1,12 +1,13 @@
 //! What the edge needs from the JS runtime, looked up on the global object so the same code runs
 //! in Node 18+, browsers and workers (never `window`).
-use js_sys::{Math, Reflect};
+use js_sys::{Function, Math, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::core::client::CallContext;
 use crate::core::ids;
 
-fn global_property(path: &[&str]) -> JsValue {
+/// `globalThis.a.b.c`, or `undefined`.
+pub fn global_property(path: &[&str]) -> JsValue {
     let mut value: JsValue = js_sys::global().into();
     for key in path {
         if value.is_undefined() || value.is_null() {
@@ -15,6 +16,19 @@ fn global_property(path: &[&str]) -> JsValue {
         value = Reflect::get(&value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
     }
     value
+}
+
+/// A property of any JS value, or `undefined`.
+pub fn prop(target: &JsValue, key: &str) -> JsValue {
+    if target.is_undefined() || target.is_null() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// A function-valued global, e.g. `fetch`, `setTimeout`.
+pub fn global_function(name: &str) -> Option<Function> {
+    global_property(&[name]).dyn_into().ok()
 }
 
 /// True in Node.js (where `process.versions.node` exists), false in browsers and workers.
@@ -30,17 +44,10 @@ pub fn node_env(name: &str) -> Option<String> {
     global_property(&["process", "env", name]).as_string().filter(|v| !v.is_empty())
 }
 
-/// The global `fetch`, if the runtime has one.
-pub fn global_fetch() -> Option<js_sys::Function> {
-    global_property(&["fetch"]).dyn_into().ok()
-}
-
 fn random_bytes() -> [u8; 16] {
     let mut bytes = [0u8; 16];
     let crypto = global_property(&["crypto"]);
-    let get_random: Option<js_sys::Function> =
-        Reflect::get(&crypto, &"getRandomValues".into()).ok().and_then(|f| f.dyn_into().ok());
-    if let Some(get_random) = get_random {
+    if let Ok(get_random) = prop(&crypto, "getRandomValues").dyn_into::<Function>() {
         let buffer = js_sys::Uint8Array::new_with_length(16);
         if get_random.call1(&crypto, &buffer).is_ok() {
             buffer.copy_to(&mut bytes);
@@ -53,7 +60,17 @@ fn random_bytes() -> [u8; 16] {
     bytes
 }
 
+/// Uniform in [0, 1), for jitter.
+pub fn random() -> f64 {
+    Math::random()
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
 /// A fresh identity for one logical call: a UUID v4 request id and the current time.
 pub fn new_call() -> CallContext {
-    CallContext { request_id: ids::uuid_v4(random_bytes()), timestamp_ms: js_sys::Date::now() as u64 }
+    CallContext { request_id: ids::uuid_v4(random_bytes()), timestamp_ms: now_ms() as u64 }
 }

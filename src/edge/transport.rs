@@ -1,55 +1,32 @@
-//! Sends a core [`HttpRequest`] with `fetch` and returns the core [`HttpResponse`].
-use js_sys::{Function, Promise, Reflect};
+//! Sends a core [`HttpRequest`] with `fetch`: per-attempt timeout (an `AbortController`
+//! chained with the caller's `AbortSignal`), and retries as [`RetryPolicy`] decides, always with
+//! the same request id.
+use std::cell::Cell;
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, RequestInit, Response};
+use web_sys::{AbortController, AbortSignal, Headers, RequestInit, Response};
 
+use super::runtime::{now_ms, prop, random};
+use super::timers::{sleep, Timer};
 use crate::core::error::{ErrorKind, FleetError};
 use crate::core::http::{HttpRequest, HttpResponse};
+use crate::core::retry::{Outcome, RetryPolicy};
 
-/// One request, one response: no retries yet (the caller decides).
-pub async fn send(fetch: &Function, request: &HttpRequest) -> Result<HttpResponse, FleetError> {
-    let connection_error = |cause: JsValue| {
-        let reason = Reflect::get(&cause, &"message".into())
-            .ok()
-            .and_then(|m| m.as_string())
-            .unwrap_or_else(|| "network error".into());
-        FleetError::new(
-            ErrorKind::Connection,
-            format!("Could not reach {} ({reason})", origin_of(&request.url)),
-        )
-        .with_request_id(&request.request_id)
-    };
+/// How one attempt ended without a response.
+enum Failure {
+    Aborted,
+    TimedOut,
+    Network(String),
+}
 
-    let headers = Headers::new().map_err(connection_error)?;
-    for (name, value) in &request.headers {
-        headers.set(name, value).map_err(connection_error)?;
-    }
-    let init = RequestInit::new();
-    init.set_method(request.method.as_str());
-    init.set_headers(&headers);
-    if let Some(body) = &request.body {
-        init.set_body(&JsValue::from_str(body));
-    }
-
-    let promise: Promise = fetch
-        .call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &init)
-        .map_err(connection_error)?
-        .dyn_into()
-        .map_err(|_| FleetError::invalid_response("`fetch` did not return a Promise"))?;
-    let response: Response = JsFuture::from(promise)
-        .await
-        .map_err(connection_error)?
-        .dyn_into()
-        .map_err(|_| FleetError::invalid_response("`fetch` did not resolve to a Response"))?;
-    let text = JsFuture::from(response.text().map_err(connection_error)?)
-        .await
-        .map_err(connection_error)?;
-    Ok(HttpResponse {
-        status: response.status(),
-        body: text.as_string().unwrap_or_default(),
-        retry_after: response.headers().get("retry-after").ok().flatten(),
-    })
+/// `fetch` plus the retry policy and an optional logger.
+pub struct Transport {
+    pub fetch: Function,
+    pub policy: RetryPolicy,
+    pub logger: Option<JsValue>,
 }
 
 /// `scheme://host:port` of a URL, for messages (never a path or query).
@@ -58,5 +35,148 @@ fn origin_of(url: &str) -> &str {
     match url[after_scheme..].find('/') {
         Some(i) => &url[..after_scheme + i],
         None => url,
+    }
+}
+
+/// The path of a URL without its query (which may carry ids, never secrets, but stays short).
+fn path_of(url: &str) -> &str {
+    let rest = &url[origin_of(url).len()..];
+    rest.split('?').next().unwrap_or(rest)
+}
+
+pub fn abort_error(request_id: &str) -> FleetError {
+    FleetError::new(ErrorKind::Abort, "The call was aborted by its AbortSignal").with_request_id(request_id)
+}
+
+impl Transport {
+    /// Calls `logger[level](message, fields)` if the logger has that method. Never given headers.
+    pub fn log(&self, level: &str, message: &str, fields: &[(&str, JsValue)]) {
+        let Some(logger) = &self.logger else { return };
+        if let Ok(f) = prop(logger, level).dyn_into::<Function>() {
+            let obj = Object::new();
+            for (k, v) in fields {
+                let _ = Reflect::set(&obj, &JsValue::from_str(k), v);
+            }
+            let _ = f.call2(logger, &JsValue::from_str(message), &obj);
+        }
+    }
+
+    /// Sends `request`, retrying transient failures. Each attempt gets `timeout_ms`.
+    pub async fn send(&self, request: &HttpRequest, timeout_ms: f64, signal: Option<&AbortSignal>, policy: RetryPolicy) -> Result<HttpResponse, FleetError> {
+        let rid = request.request_id.as_str();
+        let mut retry = 0;
+        loop {
+            if signal.is_some_and(AbortSignal::aborted) {
+                return Err(abort_error(rid));
+            }
+            let result = self.attempt(request, timeout_ms, signal).await;
+            let (outcome, error) = match &result {
+                Ok(r) => (Outcome::Status { status: r.status, retry_after: r.retry_after.as_deref() }, None),
+                Err(Failure::Aborted) => return Err(abort_error(rid)),
+                Err(Failure::TimedOut) => (
+                    Outcome::Timeout,
+                    Some(FleetError::new(ErrorKind::Timeout, format!("{} {} timed out after {timeout_ms} ms", request.method.as_str(), path_of(&request.url)))),
+                ),
+                Err(Failure::Network(reason)) => (
+                    Outcome::NetworkError,
+                    Some(FleetError::new(ErrorKind::Connection, format!("Could not reach {} ({reason})", origin_of(&request.url)))),
+                ),
+            };
+            retry += 1;
+            let Some(delay) = policy.delay_ms(request.method, &outcome, retry, random(), now_ms()) else {
+                return match (result, error) {
+                    (Ok(response), _) => Ok(response),
+                    (_, Some(e)) => Err(if rid.is_empty() { e } else { e.with_request_id(rid) }),
+                    (Err(_), None) => Err(abort_error(rid)),
+                };
+            };
+            self.log("warn", "flotilla: retrying", &[
+                ("method", request.method.as_str().into()),
+                ("path", path_of(&request.url).into()),
+                ("retry", retry.into()),
+                ("delayMs", delay.round().into()),
+                ("requestId", rid.into()),
+                ("status", result.as_ref().map(|r| JsValue::from(r.status)).unwrap_or(JsValue::NULL)),
+            ]);
+            if sleep(delay, signal).await.is_err() {
+                return Err(abort_error(rid));
+            }
+        }
+    }
+
+    async fn attempt(&self, request: &HttpRequest, timeout_ms: f64, signal: Option<&AbortSignal>) -> Result<HttpResponse, Failure> {
+        let network = |e: JsValue| {
+            let reason = prop(&e, "message").as_string().unwrap_or_else(|| "network error".into());
+            let cause = prop(&prop(&e, "cause"), "code").as_string();
+            Failure::Network(match cause {
+                Some(code) => format!("{reason}: {code}"),
+                None => reason,
+            })
+        };
+        let controller = AbortController::new().map_err(network)?;
+        let timed_out = Rc::new(Cell::new(false));
+        let _timer = {
+            let (flag, controller) = (timed_out.clone(), controller.clone());
+            Timer::new(timeout_ms, true, move || {
+                flag.set(true);
+                controller.abort();
+            })
+        };
+        let _listener = signal.map(|s| {
+            let controller = controller.clone();
+            let on_abort = Closure::<dyn FnMut()>::new(move || controller.abort());
+            let _ = s.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+            AbortListener { signal: s.clone(), callback: on_abort }
+        });
+        let failed = |e: JsValue| {
+            if signal.is_some_and(AbortSignal::aborted) {
+                Failure::Aborted
+            } else if timed_out.get() {
+                Failure::TimedOut
+            } else {
+                network(e)
+            }
+        };
+
+        let headers = Headers::new().map_err(network)?;
+        for (name, value) in &request.headers {
+            headers.set(name, value).map_err(network)?;
+        }
+        let init = RequestInit::new();
+        init.set_method(request.method.as_str());
+        init.set_headers(&headers);
+        init.set_signal(Some(&controller.signal()));
+        if let Some(body) = &request.body {
+            init.set_body(&JsValue::from_str(body));
+        }
+        let promise: Promise = self
+            .fetch
+            .call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &init)
+            .map_err(&failed)?
+            .dyn_into()
+            .map_err(|_| Failure::Network("`fetch` did not return a Promise".into()))?;
+        let response: Response = JsFuture::from(promise)
+            .await
+            .map_err(&failed)?
+            .dyn_into()
+            .map_err(|_| Failure::Network("`fetch` did not resolve to a Response".into()))?;
+        let text = JsFuture::from(response.text().map_err(&failed)?).await.map_err(&failed)?;
+        Ok(HttpResponse {
+            status: response.status(),
+            body: text.as_string().unwrap_or_default(),
+            retry_after: response.headers().get("retry-after").ok().flatten(),
+        })
+    }
+}
+
+/// Removes the caller-signal listener when the attempt ends.
+struct AbortListener {
+    signal: AbortSignal,
+    callback: Closure<dyn FnMut()>,
+}
+
+impl Drop for AbortListener {
+    fn drop(&mut self) {
+        let _ = self.signal.remove_event_listener_with_callback("abort", self.callback.as_ref().unchecked_ref());
     }
 }

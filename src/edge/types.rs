@@ -1,26 +1,57 @@
 //! TypeScript declarations for the plain-data objects the exports take and return. They are
-//! declared here, once, next to the Rust models they describe, and land in the generated `.d.ts`.
+//! declared here, once, next to the Rust that produces them, and land in the generated `.d.ts`.
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
-/** Options for `new Fleet(options)`. */
+/** A JSON value (task metadata, environment variables, verifier results). */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** Where log lines go; every method is optional. Lines never contain the API key. */
+export interface Logger {
+  debug?(message: string, fields: Record<string, unknown>): void;
+  info?(message: string, fields: Record<string, unknown>): void;
+  warn?(message: string, fields: Record<string, unknown>): void;
+  error?(message: string, fields: Record<string, unknown>): void;
+}
+
+/** A `fetch` implementation (the global one by default). */
+export type FetchLike = (input: string, init: { method: string; headers: unknown; body?: string; signal: AbortSignal }) => Promise<{
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}>;
+
+/** Options for `new Fleet(options)` and `configure(options)`. */
 export interface FleetOptions {
   /** Your Fleet API key. In Node, defaults to `process.env.FLEET_API_KEY`. */
   apiKey?: string;
   /** Control-plane URL. In Node, defaults to `FLEET_BASE_URL`, else `https://orchestrator.fleetai.com`. */
   baseUrl?: string;
-  /** A `fetch` implementation to use instead of the global one (for proxies, logging, tests). */
-  fetch?: (input: string, init?: RequestInit) => Promise<Response>;
+  /** Per-attempt timeout of a call, in ms (default 300000; creates default to 900000). */
+  timeoutMs?: number;
+  /** Retries of transient failures (408, 429, 5xx, network), 0-10 (default 3). */
+  maxRetries?: number;
+  /** A `fetch` to use instead of the global one (proxies, logging, tests). */
+  fetch?: FetchLike;
+  /** Headers added to every control-plane request. */
+  headers?: Record<string, string>;
+  logger?: Logger;
+}
+
+/** The optional last argument of every call. */
+export interface CallOptions {
+  /** Aborts the call (rejects with `AbortError`). */
+  signal?: AbortSignal;
+  /** Per-attempt timeout for this call, in ms (rejects with `TimeoutError`). */
+  timeoutMs?: number;
 }
 
 /** Filters for `loadTasks`. */
 export interface LoadTasksOptions {
-  /** Only these task keys. */
   keys?: string[];
   projectKey?: string;
   taskProjectKey?: string;
-  /** Only tasks of this environment. */
   envKey?: string;
   /** Admin only: another team's tasks. */
   teamId?: string;
@@ -40,9 +71,6 @@ export interface Account {
   profileName: string | null;
 }
 
-/** A JSON value, as tasks carry in `metadata` and `envVariables`. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-
 /** The verifier stored with a task. */
 export interface VerifierRecord {
   verifierId: string;
@@ -55,16 +83,14 @@ export interface VerifierRecord {
   createdAt: string;
 }
 
-/** A task: a prompt, the environment it runs in, and the verifier that scores it. */
-export interface Task {
+/** Every field of a task (`task.toJSON()`). */
+export interface TaskInfo {
   key: string;
   prompt: string;
   teamId: string;
   envId: string;
-  /** What to pass to `make`: `envId` or `envId:version`. */
   envKey: string;
   version: string | null;
-  /** `dataId:dataVersion`, `dataId`, or null. */
   dataKey: string | null;
   dataId: string | null;
   dataVersion: string | null;
@@ -75,5 +101,229 @@ export interface Task {
   verifierFunc: string | null;
   outputJsonSchema: JsonValue | null;
   createdAt: string;
+}
+
+/** A task to import. */
+export interface ImportTaskInput {
+  key: string;
+  prompt: string;
+  envId: string;
+  /** The verifier's Python source. */
+  verifierFunc: string;
+  envVariables?: { [name: string]: JsonValue };
+  createdAt?: string;
+  version?: string;
+  dataId?: string;
+  dataVersion?: string;
+  verifierId?: string;
+  verifierSha?: string;
+  metadata?: JsonValue;
+  outputJsonSchema?: JsonValue;
+}
+
+/** What `updateTask` may change. */
+export interface UpdateTaskInput {
+  prompt?: string;
+  verifierCode?: string;
+  metadata?: JsonValue;
+}
+
+/** An environment of the catalog. */
+export interface Environment {
+  envKey: string;
+  name: string;
+  description: string | null;
+  defaultVersion: string | null;
+  versions: { [version: string]: JsonValue };
+}
+
+/** Heartbeat behaviour of an `Env` handle. */
+export interface InstanceOptions {
+  /** Start the heartbeat loop when the instance has an interval (default true). */
+  autoHeartbeat?: boolean;
+  /** In Node, let the heartbeat timer keep the process running (default false). */
+  keepProcessAlive?: boolean;
+}
+
+/** Options of `make`. */
+export interface MakeOptions extends InstanceOptions {
+  /** `name` or `name:version` (a version starting with a digit gets a `v`). */
+  envKey: string;
+  /** `data` or `data:version`. */
+  dataKey?: string;
+  envVariables?: { [name: string]: JsonValue };
+  /** Seconds until the instance stops by itself (a positive integer). */
+  ttlSeconds?: number;
+  /** Groups instances (see `listRuns`, `closeAll`). */
+  runId?: string;
+  /** Seconds between heartbeats, 30-3600; three missed intervals stop the instance. */
+  heartbeatInterval?: number;
+  region?: string;
+  imageType?: string;
+  /** How long the server may wait for the instance to run (default: the call timeout minus 30 s). */
+  maxWaitSeconds?: number;
+}
+
+export type InstanceStatus = 'pending' | 'running' | 'stopped' | 'error';
+
+/** Runner (instance manager) URLs. */
+export interface ManagerUrls {
+  api: string;
+  docs: string;
+  reset: string;
+  diff: string;
+  snapshot: string;
+  executeVerifierFunction: string;
+  executeVerifierFunctionWithUpload: string;
+}
+
+/** Where an instance can be reached. */
+export interface InstanceUrls {
+  root: string;
+  app: string[];
+  api: string | null;
+  health: string | null;
+  apiDocs: string | null;
+  /** The MCP endpoint (`root + "mcp"`). */
+  mcp: string | null;
+  manager: ManagerUrls;
+}
+
+/** An instance as the server describes it. */
+export interface InstanceInfo {
+  instanceId: string;
+  envKey: string;
+  version: string;
+  status: InstanceStatus;
+  subdomain: string;
+  createdAt: string;
+  updatedAt: string;
+  terminatedAt: string | null;
+  teamId: string;
+  region: string;
+  envVariables: JsonValue | null;
+  dataKey: string | null;
+  dataVersion: string | null;
+  urls: InstanceUrls | null;
+  health: boolean | null;
+  runId: string | null;
+  profileId: string | null;
+  heartbeatInterval: number | null;
+  heartbeatRegion: string | null;
+}
+
+export interface ListInstancesOptions {
+  runId?: string;
+  profileId?: string;
+  status?: InstanceStatus;
+  region?: string;
+}
+
+/** `closeAll` needs a run or a profile (`"self"` for your own). */
+export type CloseAllOptions = { runId: string; profileId?: string } | { runId?: string; profileId: string };
+
+export interface ListRunsOptions {
+  status?: 'active' | 'inactive' | 'all';
+  profileId?: string;
+}
+
+/** Instances grouped by `runId`. */
+export interface Run {
+  runId: string;
+  runningCount: number;
+  totalCount: number;
+  firstCreatedAt: string;
+  lastCreatedAt: string;
+  profileId: string | null;
+}
+
+/** The server's answer to a heartbeat. */
+export interface HeartbeatInfo {
+  success: boolean;
+  instanceId: string;
+  lastHeartbeat: string | null;
+  /** When the instance stops without another beat (epoch seconds). */
+  deadlineTimestamp: number | null;
+  intervalSeconds: number | null;
+}
+
+export interface WaitOptions {
+  timeoutMs?: number;
+  intervalMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface Resource {
+  name: string;
+  type: 'sqlite' | 'cdp' | 'api';
+  mode: 'ro' | 'rw';
+  label: string | null;
+}
+
+export type SqlValue = string | number | boolean | null;
+
+export interface QueryResult {
+  success: boolean;
+  message: string;
+  columns: string[] | null;
+  rows: JsonValue[][] | null;
+  rowsAffected: number | null;
+  lastInsertId: number | null;
+  error: string | null;
+}
+
+export interface DescribeResult {
+  success: boolean;
+  resourceName: string;
+  message: string;
+  tables: { name: string; sql: string | null; columns: { name: string; type: string | null; notNull: JsonValue; defaultValue: JsonValue; primaryKey: JsonValue }[] | null }[] | null;
+  error: string | null;
+}
+
+/** Seed vs current, per table (§8.6). */
+export interface StructuredDiff {
+  success: boolean;
+  message: string;
+  diff: { [table: string]: {
+    table_name: string;
+    primary_key: string[];
+    added_rows: { row_id: JsonValue; data: { [column: string]: JsonValue } }[];
+    removed_rows: { row_id: JsonValue; data: { [column: string]: JsonValue } }[];
+    modified_rows: { row_id: JsonValue; changes: { [column: string]: { before: JsonValue; after: JsonValue } }; data: { [column: string]: JsonValue } }[];
+    unchanged_count: number;
+    total_changes: number;
+  } };
+}
+
+export interface VerifyOptions {
+  /** The agent's answer, passed as the verifier's `final_answer` keyword. */
+  finalAnswer?: JsonValue;
+  /** More positional arguments after `env`. */
+  args?: JsonValue[];
+  /** How long the verifier may run on the server, 1-600 s (default 30). */
+  timeoutSeconds?: number;
+}
+
+/** What the server says about a verifier run. */
+export interface VerificationResult {
+  success: boolean;
+  executionTimeMs: number;
+  /** The verifier's return value. */
+  result: JsonValue;
+  error: { type: string; message: string; traceback: string } | null;
+  stdout: string | null;
+  key: string | null;
+  version: number | null;
+  displaySrc: string | null;
+  createdAt: string | null;
+  comment: string | null;
+  verifierId: string | null;
+  executionId: string | null;
+  bundleCacheHit: boolean | null;
+}
+
+export interface Env {
+  /** Closes the instance: `await using env = await fleet.make(...)`. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 "#;

@@ -1,0 +1,149 @@
+//! The state a `Fleet` client shares with its envs and tasks, and the one way calls are made.
+use js_sys::{Function, Object, Reflect};
+use serde::Serialize;
+use serde_json::Value;
+use wasm_bindgen::prelude::*;
+use web_sys::AbortSignal;
+
+use super::errors;
+use super::runtime::{self, prop};
+use super::transport::Transport;
+use crate::core::client::{CallContext, ClientConfig};
+use crate::core::error::FleetError;
+use crate::core::http::{HttpRequest, HttpResponse};
+use crate::core::retry::RetryPolicy;
+
+/// Fleet's defaults: 300 s per call (§2.6).
+pub const DEFAULT_TIMEOUT_MS: f64 = 300_000.0;
+
+/// The last argument every call takes: `{ signal, timeoutMs }`.
+#[derive(Default, Clone)]
+pub struct CallOptions {
+    pub signal: Option<AbortSignal>,
+    pub timeout_ms: Option<f64>,
+    /// Internal: one attempt only (the heartbeat scheduler retries on its own terms).
+    pub single_attempt: bool,
+}
+
+impl CallOptions {
+    pub fn from_js(value: &JsValue) -> Result<CallOptions, FleetError> {
+        if value.is_undefined() || value.is_null() {
+            return Ok(CallOptions::default());
+        }
+        if !value.is_object() {
+            return Err(FleetError::validation("call options must be an object: { signal, timeoutMs }"));
+        }
+        for key in Object::keys(value.unchecked_ref::<Object>()).iter() {
+            let key = key.as_string().unwrap_or_default();
+            if key != "signal" && key != "timeoutMs" {
+                return Err(FleetError::validation(format!("call options: unknown option `{key}` (expected signal, timeoutMs)")));
+            }
+        }
+        let signal = match prop(value, "signal") {
+            s if s.is_undefined() || s.is_null() => None,
+            s => Some(s.dyn_into::<AbortSignal>().map_err(|_| FleetError::validation("`signal` must be an AbortSignal"))?),
+        };
+        let timeout_ms = match prop(value, "timeoutMs") {
+            t if t.is_undefined() || t.is_null() => None,
+            t => Some(t.as_f64().filter(|n| *n > 0.0 && n.is_finite()).ok_or_else(|| FleetError::validation("`timeoutMs` must be a positive number"))?),
+        };
+        Ok(CallOptions { signal, timeout_ms, single_attempt: false })
+    }
+}
+
+/// A configured client.
+pub struct Client {
+    pub config: ClientConfig,
+    pub transport: Transport,
+    pub timeout_ms: f64,
+}
+
+impl Client {
+    /// Reads `new Fleet(options)`: apiKey, baseUrl, timeoutMs, maxRetries, fetch, headers, logger.
+    pub fn from_options(options: &JsValue) -> Result<Client, FleetError> {
+        if !(options.is_undefined() || options.is_null() || options.is_object()) {
+            return Err(FleetError::validation("Fleet options must be an object"));
+        }
+        let allowed = ["apiKey", "baseUrl", "timeoutMs", "maxRetries", "fetch", "headers", "logger"];
+        if options.is_object() {
+            for key in Object::keys(options.unchecked_ref::<Object>()).iter() {
+                let key = key.as_string().unwrap_or_default();
+                if !allowed.contains(&key.as_str()) {
+                    return Err(FleetError::validation(format!("Fleet options: unknown option `{key}` (expected one of: {})", allowed.join(", "))));
+                }
+            }
+        }
+        let string = |key: &str| -> Result<Option<String>, FleetError> {
+            match prop(options, key) {
+                v if v.is_undefined() || v.is_null() => Ok(None),
+                v => v.as_string().map(Some).ok_or_else(|| FleetError::validation(format!("`{key}` must be a string"))),
+            }
+        };
+        let api_key = string("apiKey")?.or_else(|| runtime::node_env("FLEET_API_KEY"));
+        let base_url = string("baseUrl")?.or_else(|| runtime::node_env("FLEET_BASE_URL"));
+        let mut headers = Vec::new();
+        let h = prop(options, "headers");
+        if h.is_object() {
+            for key in Object::keys(h.unchecked_ref::<Object>()).iter() {
+                let name = key.as_string().unwrap_or_default();
+                let value = Reflect::get(&h, &key).ok().and_then(|v| v.as_string())
+                    .ok_or_else(|| FleetError::validation(format!("header `{name}` must be a string")))?;
+                headers.push((name, value));
+            }
+        } else if !h.is_undefined() && !h.is_null() {
+            return Err(FleetError::validation("`headers` must be an object of strings"));
+        }
+        let config = ClientConfig::new(api_key, base_url)?.with_headers(headers);
+        let fetch = match prop(options, "fetch") {
+            f if f.is_undefined() || f.is_null() => runtime::global_function("fetch")
+                .ok_or_else(|| FleetError::validation("This runtime has no global `fetch`: pass one as `fetch` in the options"))?,
+            f => f.dyn_into::<Function>().map_err(|_| FleetError::validation("`fetch` must be a function"))?,
+        };
+        let timeout_ms = match prop(options, "timeoutMs") {
+            t if t.is_undefined() || t.is_null() => DEFAULT_TIMEOUT_MS,
+            t => t.as_f64().filter(|n| *n > 0.0).ok_or_else(|| FleetError::validation("`timeoutMs` must be a positive number"))?,
+        };
+        let max_retries = match prop(options, "maxRetries") {
+            r if r.is_undefined() || r.is_null() => 3,
+            r => r.as_f64().filter(|n| n.fract() == 0.0 && (0.0..=10.0).contains(n)).ok_or_else(|| FleetError::validation("`maxRetries` must be an integer from 0 to 10"))? as u32,
+        };
+        let logger = Some(prop(options, "logger")).filter(|l| l.is_object());
+        Ok(Client { config, transport: Transport { fetch, policy: RetryPolicy { max_retries }, logger }, timeout_ms })
+    }
+
+    /// Turns an error into the JS error to reject with, with the key scrubbed.
+    pub fn fail(&self, error: FleetError) -> JsValue {
+        errors::to_js(error.redact(self.config.api_key()))
+    }
+
+    /// Makes one control-plane call: builds the request for a fresh call identity and sends it.
+    pub async fn call(
+        &self,
+        opts: &CallOptions,
+        build: impl FnOnce(&ClientConfig, &CallContext) -> Result<HttpRequest, FleetError>,
+    ) -> Result<(HttpResponse, String), FleetError> {
+        let ctx = runtime::new_call();
+        let request = build(&self.config, &ctx)?;
+        self.send(&request, opts, None).await.map(|r| (r, ctx.request_id))
+    }
+
+    /// Sends a built request with the call's timeout (or `default_timeout_ms`, else the client's).
+    pub async fn send(&self, request: &HttpRequest, opts: &CallOptions, default_timeout_ms: Option<f64>) -> Result<HttpResponse, FleetError> {
+        let timeout = opts.timeout_ms.or(default_timeout_ms).unwrap_or(self.timeout_ms);
+        let policy = if opts.single_attempt { RetryPolicy { max_retries: 0 } } else { self.transport.policy };
+        self.transport.send(request, timeout, opts.signal.as_ref(), policy).await
+    }
+}
+
+/// JSON -> a plain JS value (objects, arrays, numbers...).
+pub fn to_js(value: &Value) -> JsValue {
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
+}
+
+/// A plain JS value -> JSON (for options objects; functions are refused).
+pub fn from_js(value: &JsValue, what: &str) -> Result<Value, FleetError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(Value::Null);
+    }
+    serde_wasm_bindgen::from_value(value.clone()).map_err(|e| FleetError::validation(format!("{what}: {e}")))
+}

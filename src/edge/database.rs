@@ -1,0 +1,75 @@
+//! The exported `Database` class: SQL against one of an instance's SQLite resources (§8.2).
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+
+use super::client::{from_js, to_js, CallOptions};
+use super::env::EnvInner;
+use super::fleet::js_call;
+use crate::core::runner;
+
+/// A SQLite resource of an instance (`env.db('current')`).
+#[wasm_bindgen]
+pub struct Database {
+    env: Rc<EnvInner>,
+    name: String,
+}
+
+impl Database {
+    pub fn new(env: Rc<EnvInner>, name: String) -> Database {
+        Database { env, name }
+    }
+
+    async fn run(&self, sql: &str, args: &JsValue, opts: &JsValue, read_only: bool) -> Result<JsValue, JsValue> {
+        js_call!(self.env.client, {
+            let args = from_js(args, "SQL arguments")?;
+            let opts = CallOptions::from_js(opts)?;
+            let runner = self.env.runner(&opts).await?;
+            let request = runner.query(&self.name, sql, Some(&args), read_only)?;
+            let r = self.env.client.send(&request, &opts, None).await?;
+            Ok(to_js(&runner::parse_query(&r)?))
+        })
+    }
+}
+
+#[wasm_bindgen]
+impl Database {
+    /// The resource name (`current` or `seed`).
+    #[wasm_bindgen(getter)]
+    pub fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    /// A read-only query with `?` placeholders: `{ columns, rows }`. Writes are refused.
+    #[wasm_bindgen(unchecked_return_type = "QueryResult")]
+    pub async fn query(
+        &self,
+        sql: String,
+        #[wasm_bindgen(unchecked_param_type = "SqlValue[]")] args: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        self.run(&sql, &args, &opts, true).await
+    }
+
+    /// A statement that may write: `{ rowsAffected, lastInsertId }`.
+    #[wasm_bindgen(unchecked_return_type = "QueryResult")]
+    pub async fn exec(
+        &self,
+        sql: String,
+        #[wasm_bindgen(unchecked_param_type = "SqlValue[]")] args: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        self.run(&sql, &args, &opts, false).await
+    }
+
+    /// The tables and columns.
+    #[wasm_bindgen(unchecked_return_type = "DescribeResult")]
+    pub async fn describe(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
+        js_call!(self.env.client, {
+            let opts = CallOptions::from_js(&opts)?;
+            let runner = self.env.runner(&opts).await?;
+            let r = self.env.client.send(&runner.describe(&self.name), &opts, None).await?;
+            Ok(to_js(&runner::parse_describe(&r)?))
+        })
+    }
+}

@@ -1,0 +1,111 @@
+//! Drives the core heartbeat [`Scheduler`] with one JS timer for all envs: it is armed for the
+//! next due beat only. In Node the timer is `unref`'d unless an env asked `keepProcessAlive`.
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::spawn_local;
+
+use super::client::{to_js, CallOptions};
+use super::env::EnvInner;
+use super::errors;
+use super::runtime::{now_ms, random};
+use super::timers::Timer;
+use crate::core::error::ErrorKind;
+use crate::core::heartbeat::Scheduler;
+
+#[derive(Default)]
+struct Driver {
+    schedule: Scheduler,
+    envs: HashMap<u64, Rc<EnvInner>>,
+    timer: Option<Timer>,
+}
+
+thread_local! {
+    static DRIVER: RefCell<Driver> = RefCell::new(Driver::default());
+}
+
+/// Adds (or re-times) an env's heartbeat.
+pub fn start(env: &Rc<EnvInner>, interval_s: f64) {
+    DRIVER.with(|d| {
+        let mut d = d.borrow_mut();
+        d.schedule.add(env.id, interval_s, now_ms(), random());
+        d.envs.insert(env.id, env.clone());
+    });
+    rearm();
+}
+
+/// Removes an env from the schedule.
+pub fn stop(id: u64) {
+    DRIVER.with(|d| {
+        let mut d = d.borrow_mut();
+        d.schedule.remove(id);
+        d.envs.remove(&id);
+    });
+    rearm();
+}
+
+/// Stops the loop of whichever env holds `instance_id` (after `fleet.close(id)`).
+pub fn stop_instance(instance_id: &str) {
+    let ids: Vec<u64> = DRIVER.with(|d| d.borrow().envs.values().filter(|e| e.instance_id() == instance_id).map(|e| e.id).collect());
+    ids.into_iter().for_each(stop);
+}
+
+pub fn is_running(id: u64) -> bool {
+    DRIVER.with(|d| d.borrow().schedule.contains(id))
+}
+
+/// Arms the single timer for the next due beat (or disarms it when nothing is scheduled).
+fn rearm() {
+    DRIVER.with(|d| {
+        let mut d = d.borrow_mut();
+        d.timer = None;
+        if let Some(due) = d.schedule.next_due() {
+            let keep_alive = d.envs.values().any(|e| e.keep_alive);
+            d.timer = Timer::new(due - now_ms(), keep_alive, fire);
+        }
+    });
+}
+
+fn fire() {
+    let due: Vec<Rc<EnvInner>> = DRIVER.with(|d| {
+        let mut d = d.borrow_mut();
+        d.timer = None;
+        let ids = d.schedule.take_due(now_ms());
+        ids.iter().filter_map(|id| d.envs.get(id).cloned()).collect()
+    });
+    for env in due {
+        spawn_local(beat(env));
+    }
+    rearm();
+}
+
+async fn beat(env: Rc<EnvInner>) {
+    let interval_ms = env.data.borrow()["heartbeatInterval"].as_f64().unwrap_or(30.0) * 1000.0;
+    // One attempt, bounded by half an interval: the scheduler does the retrying.
+    let opts = CallOptions { signal: None, timeout_ms: Some((interval_ms / 2.0).clamp(1000.0, 30_000.0)), single_attempt: true };
+    let result = env.beat(&opts).await;
+    if !is_running(env.id) {
+        return; // stopped while the beat was in flight
+    }
+    match result {
+        Ok(answer) => {
+            let interval = answer["intervalSeconds"].as_f64();
+            DRIVER.with(|d| d.borrow_mut().schedule.on_success(env.id, interval, now_ms(), random()));
+            env.emit("beat", &to_js(&answer));
+        }
+        Err(e) if matches!(e.kind, ErrorKind::NotFound) || e.status == Some(410) => {
+            stop(env.id);
+            env.data.borrow_mut()["status"] = "stopped".into();
+            env.emit("expired", &errors::to_js(e.redact(env.client.config.api_key())));
+            return;
+        }
+        Err(e) => {
+            DRIVER.with(|d| d.borrow_mut().schedule.on_failure(env.id, now_ms()));
+            let error: JsValue = errors::to_js(e.redact(env.client.config.api_key()));
+            env.emit("error", &error);
+        }
+    }
+    rearm();
+}

@@ -1,0 +1,106 @@
+//! Module-level functions on a default client, for scripts: `configure`, `loadTasks`, `makeEnv`,
+//! `heartbeat`, `verifyDetailed`, `listInstances`, `closeAll`, `account`, `listRuns`.
+//!
+//! Without `configure`, the default client is built on first use from `FLEET_API_KEY` and
+//! `FLEET_BASE_URL` (Node only).
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+
+use super::client::Client;
+use super::errors;
+use super::fleet::Fleet;
+
+thread_local! {
+    static DEFAULT: RefCell<Option<Rc<Client>>> = const { RefCell::new(None) };
+}
+
+fn default_fleet() -> Result<Fleet, JsValue> {
+    let existing = DEFAULT.with(|d| d.borrow().clone());
+    let client = match existing {
+        Some(c) => c,
+        None => {
+            let c = Rc::new(Client::from_options(&JsValue::UNDEFINED).map_err(errors::to_js)?);
+            DEFAULT.with(|d| *d.borrow_mut() = Some(c.clone()));
+            c
+        }
+    };
+    Ok(Fleet { client })
+}
+
+/// Sets the options of the default client used by the module-level functions.
+#[wasm_bindgen]
+pub fn configure(#[wasm_bindgen(unchecked_param_type = "FleetOptions")] options: Option<js_sys::Object>) -> Result<(), JsValue> {
+    let fleet = Fleet::new(options)?;
+    DEFAULT.with(|d| *d.borrow_mut() = Some(fleet.client));
+    Ok(())
+}
+
+/// `fleet.loadTasks` on the default client.
+#[wasm_bindgen(js_name = loadTasks, unchecked_return_type = "Task[]")]
+pub async fn load_tasks(
+    #[wasm_bindgen(unchecked_param_type = "LoadTasksOptions")] filters: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+) -> Result<JsValue, JsValue> {
+    default_fleet()?.load_tasks(filters, opts).await
+}
+
+/// `fleet.make` on the default client.
+#[wasm_bindgen(js_name = makeEnv, unchecked_return_type = "Env")]
+pub async fn make_env(
+    #[wasm_bindgen(unchecked_param_type = "MakeOptions")] options: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+) -> Result<JsValue, JsValue> {
+    default_fleet()?.make(options, opts).await
+}
+
+/// `fleet.heartbeat` on the default client.
+#[wasm_bindgen(unchecked_return_type = "HeartbeatInfo")]
+pub async fn heartbeat(instance_id: String, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
+    default_fleet()?.heartbeat(instance_id, opts).await
+}
+
+/// `fleet.verifyDetailed` on the default client.
+#[wasm_bindgen(js_name = verifyDetailed, unchecked_return_type = "VerificationResult")]
+pub async fn verify_detailed(
+    #[wasm_bindgen(unchecked_param_type = "Task")] task: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Env | string")] env: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "VerifyOptions")] options: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+) -> Result<JsValue, JsValue> {
+    default_fleet()?.verify_detailed(task, env, options, opts).await
+}
+
+/// `fleet.listInstances` on the default client.
+#[wasm_bindgen(js_name = listInstances, unchecked_return_type = "InstanceInfo[]")]
+pub async fn list_instances(
+    #[wasm_bindgen(unchecked_param_type = "ListInstancesOptions")] filters: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+) -> Result<JsValue, JsValue> {
+    default_fleet()?.list_instances(filters, opts).await
+}
+
+/// `fleet.closeAll` on the default client.
+#[wasm_bindgen(js_name = closeAll, unchecked_return_type = "InstanceInfo[]")]
+pub async fn close_all(
+    #[wasm_bindgen(unchecked_param_type = "CloseAllOptions")] filter: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+) -> Result<JsValue, JsValue> {
+    default_fleet()?.close_all(filter, opts).await
+}
+
+/// `fleet.account` on the default client.
+#[wasm_bindgen(unchecked_return_type = "Account")]
+pub async fn account(#[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
+    default_fleet()?.account(opts).await
+}
+
+/// `fleet.listRuns` on the default client.
+#[wasm_bindgen(js_name = listRuns, unchecked_return_type = "Run[]")]
+pub async fn list_runs(
+    #[wasm_bindgen(unchecked_param_type = "ListRunsOptions")] filters: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+) -> Result<JsValue, JsValue> {
+    default_fleet()?.list_runs(filters, opts).await
+}

@@ -3,9 +3,14 @@
 #![cfg(target_arch = "wasm32")]
 
 use flotilla::Fleet;
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
+
+async fn settle(p: Promise) -> Result<JsValue, JsValue> {
+    JsFuture::from(p).await
+}
 
 fn server() -> (&'static str, &'static str) {
     let url = option_env!("FLOTILLA_TEST_BASE_URL").expect("FLOTILLA_TEST_BASE_URL must be set at build time");
@@ -32,10 +37,37 @@ fn client() -> Fleet {
 
 #[wasm_bindgen_test]
 async fn account_reads_the_dev_team() {
-    let account = client().account().await.unwrap();
+    let account = settle(client().account(JsValue::UNDEFINED)).await.unwrap();
     assert_eq!(get(&account, "teamId").as_string().unwrap(), "team_local");
     assert!(get(&account, "instanceLimit").as_f64().unwrap() >= 1.0);
     assert!(get(&account, "team_id").is_undefined(), "models are camelCase");
+}
+
+#[wasm_bindgen_test]
+async fn make_query_verify_and_close_an_env() {
+    let fleet = client();
+    let tasks: Array = settle(fleet.load_tasks(options(&[]).into(), JsValue::UNDEFINED)).await.unwrap().dyn_into().unwrap();
+    let task = tasks.iter().find(|t| get(t, "key").as_string().as_deref() == Some("helpdesk-close-printer")).unwrap();
+    let make_env: js_sys::Function = get(&task, "makeEnv").dyn_into().unwrap();
+    let env = settle(make_env.call2(&task, &options(&[("runId", "wasm-test")]), &JsValue::UNDEFINED).unwrap().dyn_into().unwrap()).await.unwrap();
+    assert_eq!(get(&env, "status").as_string().unwrap(), "running");
+    let call = |target: &JsValue, method: &str, args: &[JsValue]| -> Promise {
+        let f: js_sys::Function = get(target, method).dyn_into().unwrap();
+        f.apply(target, &args.iter().collect::<Array>()).unwrap().dyn_into().unwrap()
+    };
+    let db = call_sync(&env, "db", &[]);
+    let sql = "UPDATE tickets SET status = 'closed' WHERE id = 2";
+    let changed = settle(call(&db, "exec", &[sql.into(), JsValue::UNDEFINED])).await.unwrap();
+    assert_eq!(get(&changed, "rowsAffected").as_f64(), Some(1.0));
+    let score = settle(call(&task, "verify", &[env.clone(), JsValue::UNDEFINED])).await.unwrap();
+    assert_eq!(score.as_f64(), Some(1.0));
+    let closed = settle(call(&env, "close", &[])).await.unwrap();
+    assert_eq!(get(&closed, "status").as_string().unwrap(), "stopped");
+}
+
+fn call_sync(target: &JsValue, method: &str, args: &[JsValue]) -> JsValue {
+    let f: js_sys::Function = get(target, method).dyn_into().unwrap();
+    f.apply(target, &args.iter().collect::<Array>()).unwrap()
 }
 
 #[wasm_bindgen_test]
@@ -44,17 +76,18 @@ async fn load_tasks_filters_by_key_and_environment() {
     let opts = Object::new();
     Reflect::set(&opts, &"keys".into(), &keys).unwrap();
     Reflect::set(&opts, &"envKey".into(), &"helpdesk".into()).unwrap();
-    let tasks: Array = client().load_tasks(Some(opts)).await.unwrap().dyn_into().unwrap();
+    let tasks: Array = settle(client().load_tasks(opts.into(), JsValue::UNDEFINED)).await.unwrap().dyn_into().unwrap();
     assert_eq!(tasks.length(), 2);
     let first = tasks.get(0);
     assert_eq!(get(&first, "envKey").as_string().unwrap(), "helpdesk:v1");
     assert_eq!(get(&first, "dataKey").as_string().unwrap(), "support:v1");
     assert!(get(&get(&first, "verifier"), "code").as_string().unwrap().contains("def verify"));
+    assert!(get(&first, "makeEnv").is_function(), "tasks are Task objects with methods");
 }
 
 #[wasm_bindgen_test]
 async fn all_demo_tasks_load_without_filters() {
-    let tasks: Array = client().load_tasks(None).await.unwrap().dyn_into().unwrap();
+    let tasks: Array = settle(client().load_tasks(JsValue::UNDEFINED, JsValue::UNDEFINED)).await.unwrap().dyn_into().unwrap();
     assert!(tasks.length() >= 8, "expected the demo tasks, got {}", tasks.length());
 }
 
@@ -62,7 +95,7 @@ async fn all_demo_tasks_load_without_filters() {
 async fn a_wrong_key_rejects_with_an_authentication_error() {
     let (url, _) = server();
     let fleet = Fleet::new(Some(options(&[("apiKey", "flt_wrong_key_123"), ("baseUrl", url)]))).unwrap();
-    let error = fleet.account().await.unwrap_err();
+    let error = settle(fleet.account(JsValue::UNDEFINED)).await.unwrap_err();
     assert!(error.is_instance_of::<js_sys::Error>());
     assert_eq!(get(&error, "name").as_string().unwrap(), "AuthenticationError");
     assert_eq!(get(&error, "code").as_string().unwrap(), "authentication_error");
@@ -86,14 +119,16 @@ fn a_missing_key_is_a_validation_error_at_construction() {
 #[wasm_bindgen_test]
 async fn bad_options_are_rejected_before_sending() {
     let opts = options(&[("envKey", "helpdesk"), ("unknownFilter", "x")]);
-    let error = client().load_tasks(Some(opts)).await.unwrap_err();
+    let error = settle(client().load_tasks(opts.into(), JsValue::UNDEFINED)).await.unwrap_err();
     assert_eq!(get(&error, "code").as_string().unwrap(), "validation_error");
 }
 
 #[wasm_bindgen_test]
 async fn an_unreachable_server_is_a_connection_error() {
-    let fleet = Fleet::new(Some(options(&[("apiKey", "k_12345"), ("baseUrl", "http://127.0.0.1:9")]))).unwrap();
-    let error = fleet.account().await.unwrap_err();
+    let opts = options(&[("apiKey", "k_12345"), ("baseUrl", "http://127.0.0.1:9")]);
+    Reflect::set(&opts, &"maxRetries".into(), &JsValue::from(0)).unwrap();
+    let fleet = Fleet::new(Some(opts)).unwrap();
+    let error = settle(fleet.account(JsValue::UNDEFINED)).await.unwrap_err();
     assert_eq!(get(&error, "name").as_string().unwrap(), "ConnectionError");
     assert_eq!(get(&error, "retryable").as_bool(), Some(true));
 }

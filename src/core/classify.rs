@@ -9,7 +9,7 @@ pub fn classify_response(status: u16, body: &str, request_id: Option<&str>) -> F
     let parsed: Option<Value> = serde_json::from_str(body).ok();
     let detail = parsed.as_ref().and_then(|v| v.get("detail"));
     let message = message_of(detail, body, status);
-    let lower = message.to_lowercase();
+    let lower = message.to_ascii_lowercase();
     let mut details = ErrorDetails::default();
 
     let structured_limit = detail

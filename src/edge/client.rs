@@ -1,6 +1,5 @@
 //! The state a `Fleet` client shares with its envs and tasks, and the one way calls are made.
 use js_sys::{Function, Object, Reflect};
-use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
@@ -50,6 +49,9 @@ impl CallOptions {
         Ok(CallOptions { signal, timeout_ms, single_attempt: false })
     }
 }
+
+/// A boxed future of a call's result.
+pub type Pending<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, FleetError>> + 'a>>;
 
 /// A configured client.
 pub struct Client {
@@ -117,33 +119,47 @@ impl Client {
     }
 
     /// Makes one control-plane call: builds the request for a fresh call identity and sends it.
-    pub async fn call(
-        &self,
-        opts: &CallOptions,
+    pub fn call<'a>(
+        &'a self,
+        opts: &'a CallOptions,
         build: impl FnOnce(&ClientConfig, &CallContext) -> Result<HttpRequest, FleetError>,
-    ) -> Result<(HttpResponse, String), FleetError> {
+    ) -> Pending<'a, (HttpResponse, String)> {
         let ctx = runtime::new_call();
-        let request = build(&self.config, &ctx)?;
-        self.send(&request, opts, None).await.map(|r| (r, ctx.request_id))
+        let built = build(&self.config, &ctx);
+        Box::pin(async move {
+            let request = built?;
+            self.send(&request, opts, None).await.map(|r| (r, ctx.request_id))
+        })
     }
 
     /// Sends a built request with the call's timeout (or `default_timeout_ms`, else the client's).
-    pub async fn send(&self, request: &HttpRequest, opts: &CallOptions, default_timeout_ms: Option<f64>) -> Result<HttpResponse, FleetError> {
+    /// Boxed, so that the transport's state machine exists once rather than inside every caller.
+    pub fn send<'a>(&'a self, request: &'a HttpRequest, opts: &'a CallOptions, default_timeout_ms: Option<f64>) -> Pending<'a, HttpResponse> {
         let timeout = opts.timeout_ms.or(default_timeout_ms).unwrap_or(self.timeout_ms);
         let policy = if opts.single_attempt { RetryPolicy { max_retries: 0 } } else { self.transport.policy };
-        self.transport.send(request, timeout, opts.signal.as_ref(), policy).await
+        Box::pin(self.transport.send(request, timeout, opts.signal.as_ref(), policy))
     }
 }
 
-/// JSON -> a plain JS value (objects, arrays, numbers...).
-pub fn to_js(value: &Value) -> JsValue {
-    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
+/// The one bridge from Rust futures to JS promises.
+pub fn promise(client: std::rc::Rc<Client>, body: std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, FleetError>>>>) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(async move { body.await.map_err(|e| client.fail(e)) })
 }
 
-/// A plain JS value -> JSON (for options objects; functions are refused).
+/// JSON -> a plain JS value (objects, arrays, numbers...), through the engine's JSON parser:
+/// one generic path for every model keeps the WebAssembly small.
+pub fn to_js(value: &Value) -> JsValue {
+    js_sys::JSON::parse(&value.to_string()).unwrap_or(JsValue::NULL)
+}
+
+/// A plain JS value -> JSON (for options objects). Functions and other non-JSON values are
+/// refused with a `ValidationError`.
 pub fn from_js(value: &JsValue, what: &str) -> Result<Value, FleetError> {
     if value.is_undefined() || value.is_null() {
         return Ok(Value::Null);
     }
-    serde_wasm_bindgen::from_value(value.clone()).map_err(|e| FleetError::validation(format!("{what}: {e}")))
+    let text: String = js_sys::JSON::stringify(value)
+        .map_err(|_| FleetError::validation(format!("{what} must be plain JSON data (no cycles or BigInts)")))?
+        .into();
+    serde_json::from_str(&text).map_err(|e| FleetError::validation(format!("{what}: {e}")))
 }

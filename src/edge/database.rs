@@ -20,13 +20,14 @@ impl Database {
         Database { env, name }
     }
 
-    async fn run(&self, sql: &str, args: &JsValue, opts: &JsValue, read_only: bool) -> Result<JsValue, JsValue> {
-        js_call!(self.env.client, {
-            let args = from_js(args, "SQL arguments")?;
-            let opts = CallOptions::from_js(opts)?;
-            let runner = self.env.runner(&opts).await?;
-            let request = runner.query(&self.name, sql, Some(&args), read_only)?;
-            let r = self.env.client.send(&request, &opts, None).await?;
+    fn run(&self, sql: String, args: JsValue, opts: JsValue, read_only: bool) -> js_sys::Promise {
+        let (env, name) = (self.env.clone(), self.name.clone());
+        js_call!(env.client, {
+            let args = from_js(&args, "SQL arguments")?;
+            let opts = CallOptions::from_js(&opts)?;
+            let runner = env.runner(&opts).await?;
+            let request = runner.query(&name, &sql, Some(&args), read_only)?;
+            let r = env.client.send(&request, &opts, None).await?;
             Ok(to_js(&runner::parse_query(&r)?))
         })
     }
@@ -41,34 +42,35 @@ impl Database {
     }
 
     /// A read-only query with `?` placeholders: `{ columns, rows }`. Writes are refused.
-    #[wasm_bindgen(unchecked_return_type = "QueryResult")]
-    pub async fn query(
+    #[wasm_bindgen(unchecked_return_type = "Promise<QueryResult>")]
+    pub fn query(
         &self,
         sql: String,
         #[wasm_bindgen(unchecked_param_type = "SqlValue[]")] args: JsValue,
         #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        self.run(&sql, &args, &opts, true).await
+    ) -> js_sys::Promise {
+        self.run(sql, args, opts, true)
     }
 
     /// A statement that may write: `{ rowsAffected, lastInsertId }`.
-    #[wasm_bindgen(unchecked_return_type = "QueryResult")]
-    pub async fn exec(
+    #[wasm_bindgen(unchecked_return_type = "Promise<QueryResult>")]
+    pub fn exec(
         &self,
         sql: String,
         #[wasm_bindgen(unchecked_param_type = "SqlValue[]")] args: JsValue,
         #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        self.run(&sql, &args, &opts, false).await
+    ) -> js_sys::Promise {
+        self.run(sql, args, opts, false)
     }
 
     /// The tables and columns.
-    #[wasm_bindgen(unchecked_return_type = "DescribeResult")]
-    pub async fn describe(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
-        js_call!(self.env.client, {
+    #[wasm_bindgen(unchecked_return_type = "Promise<DescribeResult>")]
+    pub fn describe(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+        let (env, name) = (self.env.clone(), self.name.clone());
+        js_call!(env.client, {
             let opts = CallOptions::from_js(&opts)?;
-            let runner = self.env.runner(&opts).await?;
-            let r = self.env.client.send(&runner.describe(&self.name), &opts, None).await?;
+            let runner = env.runner(&opts).await?;
+            let r = env.client.send(&runner.describe(&name), &opts, None).await?;
             Ok(to_js(&runner::parse_describe(&r)?))
         })
     }

@@ -198,62 +198,67 @@ impl Env {
     }
 
     /// Sends one heartbeat now.
-    #[wasm_bindgen(unchecked_return_type = "HeartbeatInfo")]
-    pub async fn heartbeat(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
-        js_call!(self.inner.client, {
-            let answer = self.inner.beat(&CallOptions::from_js(&opts)?).await?;
+    #[wasm_bindgen(unchecked_return_type = "Promise<HeartbeatInfo>")]
+    pub fn heartbeat(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        js_call!(inner.client, {
+            let answer = inner.beat(&CallOptions::from_js(&opts)?).await?;
             Ok(to_js(&answer))
         })
     }
 
     /// Reloads the instance from the server.
-    #[wasm_bindgen(unchecked_return_type = "InstanceInfo")]
-    pub async fn refresh(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
-        js_call!(self.inner.client, {
-            let data = flow::get(&self.inner.client, &self.inner.instance_id(), &CallOptions::from_js(&opts)?).await?;
-            *self.inner.data.borrow_mut() = data.clone();
+    #[wasm_bindgen(unchecked_return_type = "Promise<InstanceInfo>")]
+    pub fn refresh(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        js_call!(inner.client, {
+            let data = flow::get(&inner.client, &inner.instance_id(), &CallOptions::from_js(&opts)?).await?;
+            *inner.data.borrow_mut() = data.clone();
             Ok(to_js(&data))
         })
     }
 
     /// Resolves once the instance runs; rejects with `ConflictError` if it stopped or failed, and
     /// `TimeoutError` after `timeoutMs` (default 5 minutes).
-    #[wasm_bindgen(js_name = waitUntilRunning, unchecked_return_type = "InstanceInfo")]
-    pub async fn wait_until_running(&self, #[wasm_bindgen(unchecked_param_type = "WaitOptions")] options: JsValue) -> Result<JsValue, JsValue> {
-        js_call!(self.inner.client, {
+    #[wasm_bindgen(js_name = waitUntilRunning, unchecked_return_type = "Promise<InstanceInfo>")]
+    pub fn wait_until_running(&self, #[wasm_bindgen(unchecked_param_type = "WaitOptions")] options: JsValue) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        js_call!(inner.client, {
             let signal = super::runtime::prop(&options, "signal");
             let o = from_js(&super::options::without(&options, &["signal"]), "waitUntilRunning options")?;
             let o = Options::new(&o, "waitUntilRunning options", &["timeoutMs", "intervalMs"])?;
             let budget = o.int("timeoutMs", 1, i32::MAX as i64)?.unwrap_or(300_000) as f64;
             let interval = o.int("intervalMs", 50, 60_000)?.unwrap_or(1000) as f64;
             let call = CallOptions::from_js(&super::options::with_signal(signal))?;
-            let data = flow::wait_running(&self.inner.client, &self.inner.instance_id(), budget, interval, &call).await?;
-            *self.inner.data.borrow_mut() = data.clone();
+            let data = flow::wait_running(&inner.client, &inner.instance_id(), budget, interval, &call).await?;
+            *inner.data.borrow_mut() = data.clone();
             Ok(to_js(&data))
         })
     }
 
     /// Stops the heartbeat loop and the instance; resolves to its final state.
-    #[wasm_bindgen(unchecked_return_type = "InstanceInfo")]
-    pub async fn close(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
-        heartbeat::stop(self.inner.id);
-        js_call!(self.inner.client, {
+    #[wasm_bindgen(unchecked_return_type = "Promise<InstanceInfo>")]
+    pub fn close(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        heartbeat::stop(inner.id);
+        js_call!(inner.client, {
             let opts = CallOptions::from_js(&opts)?;
-            let id = self.inner.instance_id();
-            let (r, rid) = self.inner.client.call(&opts, |c, ctx| instances::close_request(c, &id, ctx)).await?;
+            let id = inner.instance_id();
+            let (r, rid) = inner.client.call(&opts, |c, ctx| instances::close_request(c, &id, ctx)).await?;
             let data = instances::parse_instance(&r, &rid)?;
-            *self.inner.data.borrow_mut() = data.clone();
+            *inner.data.borrow_mut() = data.clone();
             Ok(to_js(&data))
         })
     }
 
     /// The instance's resources, e.g. `current` (sqlite, rw) and `seed` (sqlite, ro).
-    #[wasm_bindgen(unchecked_return_type = "Resource[]")]
-    pub async fn resources(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
-        js_call!(self.inner.client, {
+    #[wasm_bindgen(unchecked_return_type = "Promise<Resource[]>")]
+    pub fn resources(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        js_call!(inner.client, {
             let opts = CallOptions::from_js(&opts)?;
-            let runner = self.inner.runner(&opts).await?;
-            let r = self.inner.client.send(&runner.resources(), &opts, None).await?;
+            let runner = inner.runner(&opts).await?;
+            let r = inner.client.send(&runner.resources(), &opts, None).await?;
             Ok(to_js(&runner::parse_resources(&r)?))
         })
     }
@@ -264,34 +269,37 @@ impl Env {
     }
 
     /// Puts the `current` database back to the seed.
-    #[wasm_bindgen(unchecked_return_type = "{ success: boolean; message: string }")]
-    pub async fn reset(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
-        js_call!(self.inner.client, {
+    #[wasm_bindgen(unchecked_return_type = "Promise<{ success: boolean; message: string }>")]
+    pub fn reset(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        js_call!(inner.client, {
             let opts = CallOptions::from_js(&opts)?;
-            let runner = self.inner.runner(&opts).await?;
-            let r = self.inner.client.send(&runner.reset(), &opts, None).await?;
+            let runner = inner.runner(&opts).await?;
+            let r = inner.client.send(&runner.reset(), &opts, None).await?;
             Ok(to_js(&runner::parse_reset(&r)?))
         })
     }
 
     /// The instance runner's health.
-    #[wasm_bindgen(unchecked_return_type = "{ status: string; timestamp: string; service: string }")]
-    pub async fn health(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
-        js_call!(self.inner.client, {
+    #[wasm_bindgen(unchecked_return_type = "Promise<{ status: string; timestamp: string; service: string }>")]
+    pub fn health(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        js_call!(inner.client, {
             let opts = CallOptions::from_js(&opts)?;
-            let runner = self.inner.runner(&opts).await?;
-            let r = self.inner.client.send(&runner.health(), &opts, None).await?;
+            let runner = inner.runner(&opts).await?;
+            let r = inner.client.send(&runner.health(), &opts, None).await?;
             Ok(to_js(&runner::parse_health(&r)?))
         })
     }
 
     /// What changed between `seed` and `current`, table by table (the runner's structured diff).
-    #[wasm_bindgen(unchecked_return_type = "StructuredDiff")]
-    pub async fn diff(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
-        js_call!(self.inner.client, {
+    #[wasm_bindgen(unchecked_return_type = "Promise<StructuredDiff>")]
+    pub fn diff(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        js_call!(inner.client, {
             let opts = CallOptions::from_js(&opts)?;
-            let runner = self.inner.runner(&opts).await?;
-            let r = self.inner.client.send(&runner.diff(), &opts, None).await?;
+            let runner = inner.runner(&opts).await?;
+            let r = inner.client.send(&runner.diff(), &opts, None).await?;
             Ok(to_js(&runner::parse_diff(&r)?))
         })
     }

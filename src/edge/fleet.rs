@@ -23,12 +23,13 @@ pub struct Fleet {
     pub(crate) client: Rc<Client>,
 }
 
-/// Runs `body` and turns its error into the JS error to reject with.
+/// A Promise of `body` (an async block that owns what it uses), rejecting with the JS error of
+/// its `FleetError`. Every export goes through the one `promise` function, so the wasm holds one
+/// promise adapter rather than one per method.
 macro_rules! js_call {
     ($client:expr, $body:expr) => {{
-        let client: &$crate::edge::client::Client = &$client;
-        let result: Result<JsValue, $crate::core::error::FleetError> = async { $body }.await;
-        result.map_err(|e| client.fail(e))
+        let errors_client: std::rc::Rc<$crate::edge::client::Client> = ($client).clone();
+        $crate::edge::client::promise(errors_client, Box::pin(async move { $body }))
     }};
 }
 pub(crate) use js_call;
@@ -52,103 +53,111 @@ impl Fleet {
     }
 
     /// The team behind the API key, its instance limit and live instance count.
-    #[wasm_bindgen(unchecked_return_type = "Account")]
-    pub async fn account(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
-        js_call!(self.client, {
+    #[wasm_bindgen(unchecked_return_type = "Promise<Account>")]
+    pub fn account(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+        let client = self.client.clone();
+        js_call!(client, {
             let opts = CallOptions::from_js(&opts)?;
-            let (r, rid) = self.client.call(&opts, |c, ctx| Ok(account::request(c, ctx))).await?;
+            let (r, rid) = client.call(&opts, |c, ctx| Ok(account::request(c, ctx))).await?;
             Ok(to_js(&account::parse(&r, &rid)?))
         })
     }
 
     /// Loads tasks, filtered by `keys`, `projectKey`, `envKey`, `dataId`, `dataVersion` and
     /// (client-side) `version`.
-    #[wasm_bindgen(js_name = loadTasks, unchecked_return_type = "Task[]")]
-    pub async fn load_tasks(
+    #[wasm_bindgen(js_name = loadTasks, unchecked_return_type = "Promise<Task[]>")]
+    pub fn load_tasks(
         &self,
         #[wasm_bindgen(unchecked_param_type = "LoadTasksOptions")] filters: JsValue,
         #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        js_call!(self.client, {
+    ) -> js_sys::Promise {
+        let client = self.client.clone();
+        js_call!(client, {
             let filter = tasks::load_filter(&from_js(&filters, "loadTasks filters")?)?;
             let opts = CallOptions::from_js(&opts)?;
-            let (r, rid) = self.client.call(&opts, |c, ctx| Ok(tasks::load_request(c, &filter, ctx))).await?;
+            let (r, rid) = client.call(&opts, |c, ctx| Ok(tasks::load_request(c, &filter, ctx))).await?;
             let list = tasks::parse_load(&r, &filter, &rid)?;
-            Ok(list.into_iter().map(|t| JsValue::from(Task::new(self.client.clone(), t))).collect::<js_sys::Array>().into())
+            Ok(list.into_iter().map(|t| JsValue::from(Task::new(client.clone(), t))).collect::<js_sys::Array>().into())
         })
     }
 
     /// One task by key (`NotFoundError` when there is none).
-    #[wasm_bindgen(js_name = getTask, unchecked_return_type = "Task")]
-    pub async fn get_task(&self, key: String, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
-        js_call!(self.client, {
+    #[wasm_bindgen(js_name = getTask, unchecked_return_type = "Promise<Task>")]
+    pub fn get_task(&self, key: String, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+        let client = self.client.clone();
+        js_call!(client, {
             let opts = CallOptions::from_js(&opts)?;
-            let (r, rid) = self.client.call(&opts, |c, ctx| tasks::get_request(c, &key, ctx)).await?;
-            Ok(Task::new(self.client.clone(), tasks::parse_one(&r, &rid)?).into())
+            let (r, rid) = client.call(&opts, |c, ctx| tasks::get_request(c, &key, ctx)).await?;
+            Ok(Task::new(client.clone(), tasks::parse_one(&r, &rid)?).into())
         })
     }
 
     /// Imports (creates or replaces) a task; `projectKey` files it under a project.
-    #[wasm_bindgen(js_name = importTask, unchecked_return_type = "Task")]
-    pub async fn import_task(
+    #[wasm_bindgen(js_name = importTask, unchecked_return_type = "Promise<Task>")]
+    pub fn import_task(
         &self,
         #[wasm_bindgen(unchecked_param_type = "ImportTaskInput")] task: JsValue,
         #[wasm_bindgen(unchecked_param_type = "{ projectKey?: string }")] options: JsValue,
         #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        js_call!(self.client, {
+    ) -> js_sys::Promise {
+        let client = self.client.clone();
+        js_call!(client, {
             let task = from_js(&task, "importTask task")?;
             let o = from_js(&options, "importTask options")?;
             let options = crate::core::options::Options::new(&o, "importTask options", &["projectKey"])?;
             let project = options.string("projectKey", true)?;
             let opts = CallOptions::from_js(&opts)?;
-            let (r, rid) = self.client.call(&opts, |c, ctx| tasks::import_request(c, &task, project.as_deref(), ctx)).await?;
-            Ok(Task::new(self.client.clone(), tasks::parse_one(&r, &rid)?).into())
+            let (r, rid) = client.call(&opts, |c, ctx| tasks::import_request(c, &task, project.as_deref(), ctx)).await?;
+            Ok(Task::new(client.clone(), tasks::parse_one(&r, &rid)?).into())
         })
     }
 
     /// Changes a task's `prompt`, `verifierCode` or `metadata` (a PUT: never retried).
-    #[wasm_bindgen(js_name = updateTask, unchecked_return_type = "Task")]
-    pub async fn update_task(
+    #[wasm_bindgen(js_name = updateTask, unchecked_return_type = "Promise<Task>")]
+    pub fn update_task(
         &self,
         key: String,
         #[wasm_bindgen(unchecked_param_type = "UpdateTaskInput")] changes: JsValue,
         #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        js_call!(self.client, {
+    ) -> js_sys::Promise {
+        let client = self.client.clone();
+        js_call!(client, {
             let changes = from_js(&changes, "updateTask changes")?;
             let opts = CallOptions::from_js(&opts)?;
-            let (r, rid) = self.client.call(&opts, |c, ctx| tasks::update_request(c, &key, &changes, ctx)).await?;
-            Ok(Task::new(self.client.clone(), tasks::parse_one(&r, &rid)?).into())
+            let (r, rid) = client.call(&opts, |c, ctx| tasks::update_request(c, &key, &changes, ctx)).await?;
+            Ok(Task::new(client.clone(), tasks::parse_one(&r, &rid)?).into())
         })
     }
 
     /// Every environment in the catalog.
-    #[wasm_bindgen(js_name = listEnvs, unchecked_return_type = "Environment[]")]
-    pub async fn list_envs(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
-        js_call!(self.client, {
+    #[wasm_bindgen(js_name = listEnvs, unchecked_return_type = "Promise<Environment[]>")]
+    pub fn list_envs(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+        let client = self.client.clone();
+        js_call!(client, {
             let opts = CallOptions::from_js(&opts)?;
-            let (r, rid) = self.client.call(&opts, |c, ctx| Ok(envs::list_request(c, ctx))).await?;
+            let (r, rid) = client.call(&opts, |c, ctx| Ok(envs::list_request(c, ctx))).await?;
             Ok(to_js(&envs::parse_list(&r, &rid)?))
         })
     }
 
     /// One environment of the catalog.
-    #[wasm_bindgen(unchecked_return_type = "Environment")]
-    pub async fn environment(&self, env_key: String, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
-        js_call!(self.client, {
+    #[wasm_bindgen(unchecked_return_type = "Promise<Environment>")]
+    pub fn environment(&self, env_key: String, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+        let client = self.client.clone();
+        js_call!(client, {
             let opts = CallOptions::from_js(&opts)?;
-            let (r, rid) = self.client.call(&opts, |c, ctx| envs::get_request(c, &env_key, ctx)).await?;
+            let (r, rid) = client.call(&opts, |c, ctx| envs::get_request(c, &env_key, ctx)).await?;
             Ok(to_js(&envs::parse_one(&r, &rid)?))
         })
     }
 
     /// The regions instances can run in.
-    #[wasm_bindgen(js_name = listRegions, unchecked_return_type = "string[]")]
-    pub async fn list_regions(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
-        js_call!(self.client, {
+    #[wasm_bindgen(js_name = listRegions, unchecked_return_type = "Promise<string[]>")]
+    pub fn list_regions(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+        let client = self.client.clone();
+        js_call!(client, {
             let opts = CallOptions::from_js(&opts)?;
-            let (r, rid) = self.client.call(&opts, |c, ctx| Ok(envs::regions_request(c, ctx))).await?;
+            let (r, rid) = client.call(&opts, |c, ctx| Ok(envs::regions_request(c, ctx))).await?;
             Ok(to_js(&envs::parse_regions(&r, &rid)?))
         })
     }
@@ -158,73 +167,78 @@ impl Fleet {
     /// second instance: the server's `duplicate_request_id` answer is followed to the first one.
     /// The heartbeat loop starts by itself when `heartbeatInterval` is set (`autoHeartbeat: false`
     /// to opt out).
-    #[wasm_bindgen(unchecked_return_type = "Env")]
-    pub async fn make(
+    #[wasm_bindgen(unchecked_return_type = "Promise<Env>")]
+    pub fn make(
         &self,
         #[wasm_bindgen(unchecked_param_type = "MakeOptions")] options: JsValue,
         #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        js_call!(self.client, {
+    ) -> js_sys::Promise {
+        let client = self.client.clone();
+        js_call!(client, {
             let options = from_js(&options, "make options")?;
             let opts = CallOptions::from_js(&opts)?;
-            Ok(flow::make(&self.client, &options, &opts).await?.into())
+            Ok(flow::make(&client, &options, &opts).await?.into())
         })
     }
 
     /// An existing instance, by id, as an `Env`.
-    #[wasm_bindgen(unchecked_return_type = "Env")]
-    pub async fn instance(
+    #[wasm_bindgen(unchecked_return_type = "Promise<Env>")]
+    pub fn instance(
         &self,
         instance_id: String,
         #[wasm_bindgen(unchecked_param_type = "InstanceOptions")] options: JsValue,
         #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        js_call!(self.client, {
+    ) -> js_sys::Promise {
+        let client = self.client.clone();
+        js_call!(client, {
             let options = from_js(&options, "instance options")?;
             let opts = CallOptions::from_js(&opts)?;
-            let data = flow::get(&self.client, &instance_id, &opts).await?;
-            Ok(Env::attach(self.client.clone(), data, &options)?.into())
+            let data = flow::get(&client, &instance_id, &opts).await?;
+            Ok(Env::attach(client.clone(), data, &options)?.into())
         })
     }
 
     /// The team's instances, filtered by `runId`, `profileId`, `status`, `region`.
-    #[wasm_bindgen(js_name = listInstances, unchecked_return_type = "InstanceInfo[]")]
-    pub async fn list_instances(
+    #[wasm_bindgen(js_name = listInstances, unchecked_return_type = "Promise<InstanceInfo[]>")]
+    pub fn list_instances(
         &self,
         #[wasm_bindgen(unchecked_param_type = "ListInstancesOptions")] filters: JsValue,
         #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        js_call!(self.client, {
+    ) -> js_sys::Promise {
+        let client = self.client.clone();
+        js_call!(client, {
             let filters = from_js(&filters, "listInstances filters")?;
             let opts = CallOptions::from_js(&opts)?;
-            let (r, rid) = self.client.call(&opts, |c, ctx| instances::list_request(c, &filters, ctx)).await?;
+            let (r, rid) = client.call(&opts, |c, ctx| instances::list_request(c, &filters, ctx)).await?;
             Ok(to_js(&Value::Array(instances::parse_instances(&r, &rid)?)))
         })
     }
 
     /// Stops an instance; resolves to its final state.
-    #[wasm_bindgen(unchecked_return_type = "InstanceInfo")]
-    pub async fn close(&self, instance_id: String, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
-        js_call!(self.client, {
+    #[wasm_bindgen(unchecked_return_type = "Promise<InstanceInfo>")]
+    pub fn close(&self, instance_id: String, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+        let client = self.client.clone();
+        js_call!(client, {
             let opts = CallOptions::from_js(&opts)?;
             super::heartbeat::stop_instance(&instance_id);
-            let (r, rid) = self.client.call(&opts, |c, ctx| instances::close_request(c, &instance_id, ctx)).await?;
+            let (r, rid) = client.call(&opts, |c, ctx| instances::close_request(c, &instance_id, ctx)).await?;
             Ok(to_js(&instances::parse_instance(&r, &rid)?))
         })
     }
 
     /// Stops every instance of a run (`{ runId }`) or a profile (`{ profileId }`, `"self"` for
     /// yours). One of them is required: `ValidationError` otherwise, and nothing is sent.
-    #[wasm_bindgen(js_name = closeAll, unchecked_return_type = "InstanceInfo[]")]
-    pub async fn close_all(
+    #[wasm_bindgen(js_name = closeAll, unchecked_return_type = "Promise<InstanceInfo[]>")]
+    pub fn close_all(
         &self,
         #[wasm_bindgen(unchecked_param_type = "CloseAllOptions")] filter: JsValue,
         #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        js_call!(self.client, {
+    ) -> js_sys::Promise {
+        let client = self.client.clone();
+        js_call!(client, {
             let filter = from_js(&filter, "closeAll filter")?;
             let opts = CallOptions::from_js(&opts)?;
-            let (r, rid) = self.client.call(&opts, |c, ctx| instances::close_all_request(c, &filter, ctx)).await?;
+            let (r, rid) = client.call(&opts, |c, ctx| instances::close_all_request(c, &filter, ctx)).await?;
             let closed = instances::parse_instances(&r, &rid)?;
             for i in &closed {
                 super::heartbeat::stop_instance(i["instanceId"].as_str().unwrap_or_default());
@@ -234,44 +248,47 @@ impl Fleet {
     }
 
     /// Runs (instances grouped by `runId`): `status` is `active` (default), `inactive` or `all`.
-    #[wasm_bindgen(js_name = listRuns, unchecked_return_type = "Run[]")]
-    pub async fn list_runs(
+    #[wasm_bindgen(js_name = listRuns, unchecked_return_type = "Promise<Run[]>")]
+    pub fn list_runs(
         &self,
         #[wasm_bindgen(unchecked_param_type = "ListRunsOptions")] filters: JsValue,
         #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        js_call!(self.client, {
+    ) -> js_sys::Promise {
+        let client = self.client.clone();
+        js_call!(client, {
             let filters = from_js(&filters, "listRuns filters")?;
             let opts = CallOptions::from_js(&opts)?;
-            let (r, rid) = self.client.call(&opts, |c, ctx| envs::runs_request(c, &filters, ctx)).await?;
+            let (r, rid) = client.call(&opts, |c, ctx| envs::runs_request(c, &filters, ctx)).await?;
             Ok(to_js(&envs::parse_runs(&r, &rid)?))
         })
     }
 
     /// One heartbeat for an instance, by id (an `Env` beats on its own; see `env.heartbeat()`).
-    #[wasm_bindgen(unchecked_return_type = "HeartbeatInfo")]
-    pub async fn heartbeat(&self, instance_id: String, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
-        js_call!(self.client, {
+    #[wasm_bindgen(unchecked_return_type = "Promise<HeartbeatInfo>")]
+    pub fn heartbeat(&self, instance_id: String, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+        let client = self.client.clone();
+        js_call!(client, {
             let opts = CallOptions::from_js(&opts)?;
-            let (r, rid) = self.client.call(&opts, |c, ctx| instances::heartbeat_request(c, &instance_id, None, ctx)).await?;
+            let (r, rid) = client.call(&opts, |c, ctx| instances::heartbeat_request(c, &instance_id, None, ctx)).await?;
             Ok(to_js(&instances::parse_heartbeat(&r, &rid)?))
         })
     }
 
     /// Runs a task's verifier on the server against an env (or instance id); see `Task.verifyDetailed`.
-    #[wasm_bindgen(js_name = verifyDetailed, unchecked_return_type = "VerificationResult")]
-    pub async fn verify_detailed(
+    #[wasm_bindgen(js_name = verifyDetailed, unchecked_return_type = "Promise<VerificationResult>")]
+    pub fn verify_detailed(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Task")] task: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Env | string")] env: JsValue,
         #[wasm_bindgen(unchecked_param_type = "VerifyOptions")] options: JsValue,
         #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        js_call!(self.client, {
+    ) -> js_sys::Promise {
+        let client = self.client.clone();
+        js_call!(client, {
             let task = Task::data_of(&task)?;
             let options = from_js(&options, "verify options")?;
             let opts = CallOptions::from_js(&opts)?;
-            Ok(to_js(&verify::detailed(&self.client, &task, &env, &options, &opts).await?))
+            Ok(to_js(&verify::detailed(&client, &task, &env, &options, &opts).await?))
         })
     }
 }

@@ -1,7 +1,7 @@
 //! Drives the core heartbeat [`Scheduler`] with one JS timer for all envs: it is armed for the
 //! next due beat only. In Node the timer is `unref`'d unless an env asked `keepProcessAlive`.
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use wasm_bindgen::JsValue;
@@ -18,7 +18,7 @@ use crate::core::heartbeat::Scheduler;
 #[derive(Default)]
 struct Driver {
     schedule: Scheduler,
-    envs: HashMap<u64, Rc<EnvInner>>,
+    envs: BTreeMap<u64, Rc<EnvInner>>,
     timer: Option<Timer>,
 }
 

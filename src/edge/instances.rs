@@ -55,7 +55,7 @@ pub async fn wait_running(client: &Client, id: &str, budget_ms: f64, interval_ms
             _ => {}
         }
         if now_ms() + interval_ms > deadline {
-            return Err(FleetError::new(ErrorKind::Timeout, format!("Instance '{id}' was not running after {} s", (budget_ms / 1000.0).round())));
+            return Err(FleetError::new(ErrorKind::Timeout, format!("Instance '{id}' was not running after {} s", (budget_ms / 1000.0) as u64)));
         }
         sleep(interval_ms, opts.signal.as_ref()).await.map_err(|_| abort_error(""))?;
     }

@@ -6,6 +6,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use super::client::Client;
@@ -14,6 +15,14 @@ use super::fleet::Fleet;
 
 thread_local! {
     static DEFAULT: RefCell<Option<Rc<Client>>> = const { RefCell::new(None) };
+}
+
+/// Calls `f` on the default client; a missing configuration becomes a rejected promise.
+fn with_default(f: impl FnOnce(Fleet) -> Promise) -> Promise {
+    match default_fleet() {
+        Ok(fleet) => f(fleet),
+        Err(e) => Promise::reject(&e),
+    }
 }
 
 fn default_fleet() -> Result<Fleet, JsValue> {
@@ -38,69 +47,69 @@ pub fn configure(#[wasm_bindgen(unchecked_param_type = "FleetOptions")] options:
 }
 
 /// `fleet.loadTasks` on the default client.
-#[wasm_bindgen(js_name = loadTasks, unchecked_return_type = "Task[]")]
-pub async fn load_tasks(
+#[wasm_bindgen(js_name = loadTasks, unchecked_return_type = "Promise<Task[]>")]
+pub fn load_tasks(
     #[wasm_bindgen(unchecked_param_type = "LoadTasksOptions")] filters: JsValue,
     #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
-) -> Result<JsValue, JsValue> {
-    default_fleet()?.load_tasks(filters, opts).await
+) -> Promise {
+    with_default(|f| f.load_tasks(filters, opts))
 }
 
 /// `fleet.make` on the default client.
-#[wasm_bindgen(js_name = makeEnv, unchecked_return_type = "Env")]
-pub async fn make_env(
+#[wasm_bindgen(js_name = makeEnv, unchecked_return_type = "Promise<Env>")]
+pub fn make_env(
     #[wasm_bindgen(unchecked_param_type = "MakeOptions")] options: JsValue,
     #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
-) -> Result<JsValue, JsValue> {
-    default_fleet()?.make(options, opts).await
+) -> Promise {
+    with_default(|f| f.make(options, opts))
 }
 
 /// `fleet.heartbeat` on the default client.
-#[wasm_bindgen(unchecked_return_type = "HeartbeatInfo")]
-pub async fn heartbeat(instance_id: String, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
-    default_fleet()?.heartbeat(instance_id, opts).await
+#[wasm_bindgen(unchecked_return_type = "Promise<HeartbeatInfo>")]
+pub fn heartbeat(instance_id: String, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Promise {
+    with_default(|f| f.heartbeat(instance_id, opts))
 }
 
 /// `fleet.verifyDetailed` on the default client.
-#[wasm_bindgen(js_name = verifyDetailed, unchecked_return_type = "VerificationResult")]
-pub async fn verify_detailed(
+#[wasm_bindgen(js_name = verifyDetailed, unchecked_return_type = "Promise<VerificationResult>")]
+pub fn verify_detailed(
     #[wasm_bindgen(unchecked_param_type = "Task")] task: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Env | string")] env: JsValue,
     #[wasm_bindgen(unchecked_param_type = "VerifyOptions")] options: JsValue,
     #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
-) -> Result<JsValue, JsValue> {
-    default_fleet()?.verify_detailed(task, env, options, opts).await
+) -> Promise {
+    with_default(|f| f.verify_detailed(task, env, options, opts))
 }
 
 /// `fleet.listInstances` on the default client.
-#[wasm_bindgen(js_name = listInstances, unchecked_return_type = "InstanceInfo[]")]
-pub async fn list_instances(
+#[wasm_bindgen(js_name = listInstances, unchecked_return_type = "Promise<InstanceInfo[]>")]
+pub fn list_instances(
     #[wasm_bindgen(unchecked_param_type = "ListInstancesOptions")] filters: JsValue,
     #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
-) -> Result<JsValue, JsValue> {
-    default_fleet()?.list_instances(filters, opts).await
+) -> Promise {
+    with_default(|f| f.list_instances(filters, opts))
 }
 
 /// `fleet.closeAll` on the default client.
-#[wasm_bindgen(js_name = closeAll, unchecked_return_type = "InstanceInfo[]")]
-pub async fn close_all(
+#[wasm_bindgen(js_name = closeAll, unchecked_return_type = "Promise<InstanceInfo[]>")]
+pub fn close_all(
     #[wasm_bindgen(unchecked_param_type = "CloseAllOptions")] filter: JsValue,
     #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
-) -> Result<JsValue, JsValue> {
-    default_fleet()?.close_all(filter, opts).await
+) -> Promise {
+    with_default(|f| f.close_all(filter, opts))
 }
 
 /// `fleet.account` on the default client.
-#[wasm_bindgen(unchecked_return_type = "Account")]
-pub async fn account(#[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
-    default_fleet()?.account(opts).await
+#[wasm_bindgen(unchecked_return_type = "Promise<Account>")]
+pub fn account(#[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Promise {
+    with_default(|f| f.account(opts))
 }
 
 /// `fleet.listRuns` on the default client.
-#[wasm_bindgen(js_name = listRuns, unchecked_return_type = "Run[]")]
-pub async fn list_runs(
+#[wasm_bindgen(js_name = listRuns, unchecked_return_type = "Promise<Run[]>")]
+pub fn list_runs(
     #[wasm_bindgen(unchecked_param_type = "ListRunsOptions")] filters: JsValue,
     #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
-) -> Result<JsValue, JsValue> {
-    default_fleet()?.list_runs(filters, opts).await
+) -> Promise {
+    with_default(|f| f.list_runs(filters, opts))
 }

@@ -96,13 +96,15 @@ impl Task {
 
     /// Creates an env for this task (its `envKey`, `dataKey` and `envVariables`); `options` may
     /// add `ttlSeconds`, `runId`, `heartbeatInterval`, `region`, `imageType`, `autoHeartbeat`...
-    #[wasm_bindgen(js_name = makeEnv, unchecked_return_type = "Env")]
-    pub async fn make_env(
+    #[wasm_bindgen(js_name = makeEnv, unchecked_return_type = "Promise<Env>")]
+    pub fn make_env(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Omit<MakeOptions, 'envKey' | 'dataKey'>")] options: JsValue,
         #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        js_call!(self.client, {
+    ) -> js_sys::Promise {
+        let client = self.client.clone();
+        let data = self.data.clone();
+        js_call!(client, {
             let mut merged = match from_js(&options, "makeEnv options")? {
                 Value::Null => Map::new(),
                 Value::Object(m) => m,
@@ -111,49 +113,53 @@ impl Task {
             if merged.contains_key("envKey") || merged.contains_key("dataKey") {
                 return Err(FleetError::validation("makeEnv takes envKey and dataKey from the task"));
             }
-            merged.insert("envKey".into(), self.data["envKey"].clone());
-            if !self.data["dataKey"].is_null() {
-                merged.insert("dataKey".into(), self.data["dataKey"].clone());
+            merged.insert("envKey".into(), data["envKey"].clone());
+            if !data["dataKey"].is_null() {
+                merged.insert("dataKey".into(), data["dataKey"].clone());
             }
-            if self.data["envVariables"].as_object().is_some_and(|m| !m.is_empty()) && !merged.contains_key("envVariables") {
-                merged.insert("envVariables".into(), self.data["envVariables"].clone());
+            if data["envVariables"].as_object().is_some_and(|m| !m.is_empty()) && !merged.contains_key("envVariables") {
+                merged.insert("envVariables".into(), data["envVariables"].clone());
             }
-            Ok(flow::make(&self.client, &Value::Object(merged), &CallOptions::from_js(&opts)?).await?.into())
+            Ok(flow::make(&client, &Value::Object(merged), &CallOptions::from_js(&opts)?).await?.into())
         })
     }
 
     /// Runs the verifier on the server against `env` (an `Env` or an instance id). Resolves to
     /// the full result (`success`, `result`, `error`, `stdout`, `executionTimeMs`...), whatever
     /// the verifier decided.
-    #[wasm_bindgen(js_name = verifyDetailed, unchecked_return_type = "VerificationResult")]
-    pub async fn verify_detailed(
+    #[wasm_bindgen(js_name = verifyDetailed, unchecked_return_type = "Promise<VerificationResult>")]
+    pub fn verify_detailed(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Env | string")] env: JsValue,
         #[wasm_bindgen(unchecked_param_type = "VerifyOptions")] options: JsValue,
         #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        js_call!(self.client, {
+    ) -> js_sys::Promise {
+        let client = self.client.clone();
+        let data = self.data.clone();
+        js_call!(client, {
             let options = from_js(&options, "verify options")?;
-            Ok(to_js(&verify::detailed(&self.client, &self.data, &env, &options, &CallOptions::from_js(&opts)?).await?))
+            Ok(to_js(&verify::detailed(&client, &data, &env, &options, &CallOptions::from_js(&opts)?).await?))
         })
     }
 
     /// The score (a number; `score` of an object result). Rejects with `VerificationError`
     /// when the verifier itself failed.
-    pub async fn verify(
+    #[wasm_bindgen(unchecked_return_type = "Promise<number>")]
+    pub fn verify(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Env | string")] env: JsValue,
         #[wasm_bindgen(unchecked_param_type = "VerifyOptions")] options: JsValue,
         #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
-    ) -> Result<f64, JsValue> {
-        let result = js_call!(self.client, {
+    ) -> js_sys::Promise {
+        let client = self.client.clone();
+        let data = self.data.clone();
+        js_call!(client, {
             let options = from_js(&options, "verify options")?;
-            let result = verify::detailed(&self.client, &self.data, &env, &options, &CallOptions::from_js(&opts)?).await?;
+            let result = verify::detailed(&client, &data, &env, &options, &CallOptions::from_js(&opts)?).await?;
             if result["success"] != Value::Bool(true) {
                 return Err(failure(&result, ""));
             }
             Ok(JsValue::from_f64(score(&result["result"])))
-        })?;
-        Ok(result.as_f64().unwrap_or(0.0))
+        })
     }
 }

@@ -75,7 +75,7 @@ impl Transport {
                 Err(Failure::Aborted) => return Err(abort_error(rid)),
                 Err(Failure::TimedOut) => (
                     Outcome::Timeout,
-                    Some(FleetError::new(ErrorKind::Timeout, format!("{} {} timed out after {timeout_ms} ms", request.method.as_str(), path_of(&request.url)))),
+                    Some(FleetError::new(ErrorKind::Timeout, format!("{} {} timed out after {} ms", request.method.as_str(), path_of(&request.url), timeout_ms as u64))),
                 ),
                 Err(Failure::Network(reason)) => (
                     Outcome::NetworkError,

@@ -102,7 +102,7 @@ pub fn execute_request(config: &ClientConfig, bundle: &Bundle, run: &Execution, 
 
 /// Whether an execute error means "upload the bundle and try again" (§7.4).
 pub fn needs_upload(error: &FleetError) -> bool {
-    let m = error.message.to_lowercase();
+    let m = error.message.to_ascii_lowercase();
     m.contains("not found") || m.contains("404")
 }
 

@@ -3,21 +3,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, rmSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, repoRoot } from '../support/server.mjs';
+import { startServer } from '../support/server.mjs';
+import { installPacked } from '../support/packed.mjs';
 
 let server;
 let project;
 
 before(async () => {
   server = await startServer();
-  project = mkdtempSync(join(tmpdir(), 'flotilla-consumer-'));
-  const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', project], { cwd: repoRoot, encoding: 'utf8' })
-    .trim().split('\n').pop();
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }));
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', join(project, packed)], { cwd: project });
+  ({ project } = installPacked());
 });
 
 after(async () => {

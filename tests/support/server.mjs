@@ -1,7 +1,7 @@
 // Starts a real flotilla-server (the release build) on a free loopback port with a fresh data
 // directory, for tests and examples. Resolves once the server printed its address.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,13 +15,16 @@ export function readApiKey(dataDir) {
 }
 
 /**
- * @param {{ dataDir?: string, args?: string[] }} [options]
+ * `keys`: API key entries to write before the first start (else the dev key is generated).
+ * `port`: a fixed port (to restart a server where clients expect it).
+ * @param {{ dataDir?: string, args?: string[], keys?: object[], port?: number }} [options]
  * @returns {Promise<{ baseUrl: string, apiKey: string, dataDir: string, process: import('node:child_process').ChildProcess, stop: () => Promise<void> }>}
  */
 export async function startServer(options = {}) {
   const ownDir = !options.dataDir;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'flotilla-test-'));
-  const child = spawn(serverBinary, ['--port', '0', '--data-dir', dataDir, ...(options.args ?? [])], {
+  if (options.keys) writeFileSync(join(dataDir, 'api-keys.json'), JSON.stringify({ keys: options.keys }));
+  const child = spawn(serverBinary, ['--port', String(options.port ?? 0), '--data-dir', dataDir, ...(options.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

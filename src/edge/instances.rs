@@ -25,8 +25,9 @@ pub async fn make(client: &Rc<Client>, options: &Value, opts: &CallOptions) -> R
     let started = now_ms();
     let ctx = new_call();
     let request = instances::make_request(&client.config, options, timeout as u64, &ctx)?;
-    let data = match client.send(&request, opts, Some(timeout)).await {
-        Ok(response) => instances::parse_instance(&response, &ctx.request_id)?,
+    let created = client.send(&request, opts, Some(timeout)).await.and_then(|r| instances::parse_instance(&r, &ctx.request_id));
+    let data = match created {
+        Ok(data) => data,
         Err(e) if e.kind == ErrorKind::Conflict && e.details.instance_id.is_some() => {
             let id = e.details.instance_id.clone().unwrap_or_default();
             client.transport.log("info", "flotilla: create was a duplicate; following the first instance", &[("instanceId", id.as_str().into())]);

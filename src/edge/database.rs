@@ -46,8 +46,8 @@ impl Database {
     pub fn query(
         &self,
         sql: String,
-        #[wasm_bindgen(unchecked_param_type = "SqlValue[]")] args: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SqlValue[]")] args: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
         self.run(sql, args, opts, true)
     }
@@ -57,15 +57,15 @@ impl Database {
     pub fn exec(
         &self,
         sql: String,
-        #[wasm_bindgen(unchecked_param_type = "SqlValue[]")] args: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SqlValue[]")] args: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
         self.run(sql, args, opts, false)
     }
 
     /// The tables and columns.
     #[wasm_bindgen(unchecked_return_type = "Promise<DescribeResult>")]
-    pub fn describe(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+    pub fn describe(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
         let (env, name) = (self.env.clone(), self.name.clone());
         js_call!(env.client, {
             let opts = CallOptions::from_js(&opts)?;

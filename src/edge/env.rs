@@ -165,7 +165,7 @@ impl Env {
     /// Listens to heartbeat events: `beat` (the server's answer, with the new deadline), `error`
     /// (a failed beat; the loop retries), `expired` (the server says the instance is gone; the loop
     /// has stopped).
-    pub fn on(&self, #[wasm_bindgen(unchecked_param_type = "'beat' | 'error' | 'expired'")] event: String, listener: Function) -> Result<(), JsValue> {
+    pub fn on(&self, #[wasm_bindgen(unchecked_param_type = "'beat' | 'error' | 'expired'")] event: String, #[wasm_bindgen(unchecked_param_type = "(payload: HeartbeatEvent) => void")] listener: Function) -> Result<(), JsValue> {
         if !matches!(event.as_str(), "beat" | "error" | "expired") {
             return Err(super::errors::to_js(FleetError::validation(format!("unknown event `{event}`: use beat, error or expired"))));
         }
@@ -174,13 +174,17 @@ impl Env {
     }
 
     /// Removes a listener added with `on`.
-    pub fn off(&self, event: String, listener: Function) {
+    pub fn off(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "'beat' | 'error' | 'expired'")] event: String,
+        #[wasm_bindgen(unchecked_param_type = "(payload: HeartbeatEvent) => void")] listener: Function,
+    ) {
         self.inner.listeners.borrow_mut().retain(|(e, f)| !(e == &event && f == &listener));
     }
 
     /// Starts the heartbeat loop (at `intervalSeconds`, else the instance's interval).
     #[wasm_bindgen(js_name = startHeartbeat)]
-    pub fn start_heartbeat(&self, #[wasm_bindgen(unchecked_param_type = "{ intervalSeconds?: number }")] options: JsValue) -> Result<(), JsValue> {
+    pub fn start_heartbeat(&self, #[wasm_bindgen(unchecked_optional_param_type = "{ intervalSeconds?: number }")] options: JsValue) -> Result<(), JsValue> {
         let o = from_js(&options, "startHeartbeat options").map_err(super::errors::to_js)?;
         let opts = Options::new(&o, "startHeartbeat options", &["intervalSeconds"]).map_err(super::errors::to_js)?;
         let interval = opts.int("intervalSeconds", 1, 3600).map_err(super::errors::to_js)?.map(|i| i as f64);
@@ -199,7 +203,7 @@ impl Env {
 
     /// Sends one heartbeat now.
     #[wasm_bindgen(unchecked_return_type = "Promise<HeartbeatInfo>")]
-    pub fn heartbeat(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+    pub fn heartbeat(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
         let inner = self.inner.clone();
         js_call!(inner.client, {
             let answer = inner.beat(&CallOptions::from_js(&opts)?).await?;
@@ -209,7 +213,7 @@ impl Env {
 
     /// Reloads the instance from the server.
     #[wasm_bindgen(unchecked_return_type = "Promise<InstanceInfo>")]
-    pub fn refresh(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+    pub fn refresh(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
         let inner = self.inner.clone();
         js_call!(inner.client, {
             let data = flow::get(&inner.client, &inner.instance_id(), &CallOptions::from_js(&opts)?).await?;
@@ -221,7 +225,7 @@ impl Env {
     /// Resolves once the instance runs; rejects with `ConflictError` if it stopped or failed, and
     /// `TimeoutError` after `timeoutMs` (default 5 minutes).
     #[wasm_bindgen(js_name = waitUntilRunning, unchecked_return_type = "Promise<InstanceInfo>")]
-    pub fn wait_until_running(&self, #[wasm_bindgen(unchecked_param_type = "WaitOptions")] options: JsValue) -> js_sys::Promise {
+    pub fn wait_until_running(&self, #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue) -> js_sys::Promise {
         let inner = self.inner.clone();
         js_call!(inner.client, {
             let signal = super::runtime::prop(&options, "signal");
@@ -238,7 +242,7 @@ impl Env {
 
     /// Stops the heartbeat loop and the instance; resolves to its final state.
     #[wasm_bindgen(unchecked_return_type = "Promise<InstanceInfo>")]
-    pub fn close(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+    pub fn close(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
         let inner = self.inner.clone();
         heartbeat::stop(inner.id);
         js_call!(inner.client, {
@@ -253,7 +257,7 @@ impl Env {
 
     /// The instance's resources, e.g. `current` (sqlite, rw) and `seed` (sqlite, ro).
     #[wasm_bindgen(unchecked_return_type = "Promise<Resource[]>")]
-    pub fn resources(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+    pub fn resources(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
         let inner = self.inner.clone();
         js_call!(inner.client, {
             let opts = CallOptions::from_js(&opts)?;
@@ -270,7 +274,7 @@ impl Env {
 
     /// Puts the `current` database back to the seed.
     #[wasm_bindgen(unchecked_return_type = "Promise<{ success: boolean; message: string }>")]
-    pub fn reset(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+    pub fn reset(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
         let inner = self.inner.clone();
         js_call!(inner.client, {
             let opts = CallOptions::from_js(&opts)?;
@@ -282,7 +286,7 @@ impl Env {
 
     /// The instance runner's health.
     #[wasm_bindgen(unchecked_return_type = "Promise<{ status: string; timestamp: string; service: string }>")]
-    pub fn health(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+    pub fn health(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
         let inner = self.inner.clone();
         js_call!(inner.client, {
             let opts = CallOptions::from_js(&opts)?;
@@ -294,7 +298,7 @@ impl Env {
 
     /// What changed between `seed` and `current`, table by table (the runner's structured diff).
     #[wasm_bindgen(unchecked_return_type = "Promise<StructuredDiff>")]
-    pub fn diff(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+    pub fn diff(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
         let inner = self.inner.clone();
         js_call!(inner.client, {
             let opts = CallOptions::from_js(&opts)?;

@@ -54,7 +54,7 @@ impl Fleet {
 
     /// The team behind the API key, its instance limit and live instance count.
     #[wasm_bindgen(unchecked_return_type = "Promise<Account>")]
-    pub fn account(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+    pub fn account(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
         let client = self.client.clone();
         js_call!(client, {
             let opts = CallOptions::from_js(&opts)?;
@@ -68,8 +68,8 @@ impl Fleet {
     #[wasm_bindgen(js_name = loadTasks, unchecked_return_type = "Promise<Task[]>")]
     pub fn load_tasks(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "LoadTasksOptions")] filters: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "LoadTasksOptions")] filters: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
         let client = self.client.clone();
         js_call!(client, {
@@ -83,7 +83,7 @@ impl Fleet {
 
     /// One task by key (`NotFoundError` when there is none).
     #[wasm_bindgen(js_name = getTask, unchecked_return_type = "Promise<Task>")]
-    pub fn get_task(&self, key: String, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+    pub fn get_task(&self, key: String, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
         let client = self.client.clone();
         js_call!(client, {
             let opts = CallOptions::from_js(&opts)?;
@@ -97,8 +97,8 @@ impl Fleet {
     pub fn import_task(
         &self,
         #[wasm_bindgen(unchecked_param_type = "ImportTaskInput")] task: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ projectKey?: string }")] options: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "{ projectKey?: string }")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
         let client = self.client.clone();
         js_call!(client, {
@@ -118,7 +118,7 @@ impl Fleet {
         &self,
         key: String,
         #[wasm_bindgen(unchecked_param_type = "UpdateTaskInput")] changes: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
         let client = self.client.clone();
         js_call!(client, {
@@ -131,7 +131,7 @@ impl Fleet {
 
     /// Every environment in the catalog.
     #[wasm_bindgen(js_name = listEnvs, unchecked_return_type = "Promise<Environment[]>")]
-    pub fn list_envs(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+    pub fn list_envs(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
         let client = self.client.clone();
         js_call!(client, {
             let opts = CallOptions::from_js(&opts)?;
@@ -142,7 +142,7 @@ impl Fleet {
 
     /// One environment of the catalog.
     #[wasm_bindgen(unchecked_return_type = "Promise<Environment>")]
-    pub fn environment(&self, env_key: String, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+    pub fn environment(&self, env_key: String, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
         let client = self.client.clone();
         js_call!(client, {
             let opts = CallOptions::from_js(&opts)?;
@@ -153,7 +153,7 @@ impl Fleet {
 
     /// The regions instances can run in.
     #[wasm_bindgen(js_name = listRegions, unchecked_return_type = "Promise<string[]>")]
-    pub fn list_regions(&self, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+    pub fn list_regions(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
         let client = self.client.clone();
         js_call!(client, {
             let opts = CallOptions::from_js(&opts)?;
@@ -171,7 +171,7 @@ impl Fleet {
     pub fn make(
         &self,
         #[wasm_bindgen(unchecked_param_type = "MakeOptions")] options: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
         let client = self.client.clone();
         js_call!(client, {
@@ -186,8 +186,8 @@ impl Fleet {
     pub fn instance(
         &self,
         instance_id: String,
-        #[wasm_bindgen(unchecked_param_type = "InstanceOptions")] options: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "InstanceOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
         let client = self.client.clone();
         js_call!(client, {
@@ -202,8 +202,8 @@ impl Fleet {
     #[wasm_bindgen(js_name = listInstances, unchecked_return_type = "Promise<InstanceInfo[]>")]
     pub fn list_instances(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "ListInstancesOptions")] filters: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ListInstancesOptions")] filters: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
         let client = self.client.clone();
         js_call!(client, {
@@ -216,7 +216,7 @@ impl Fleet {
 
     /// Stops an instance; resolves to its final state.
     #[wasm_bindgen(unchecked_return_type = "Promise<InstanceInfo>")]
-    pub fn close(&self, instance_id: String, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+    pub fn close(&self, instance_id: String, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
         let client = self.client.clone();
         js_call!(client, {
             let opts = CallOptions::from_js(&opts)?;
@@ -232,7 +232,7 @@ impl Fleet {
     pub fn close_all(
         &self,
         #[wasm_bindgen(unchecked_param_type = "CloseAllOptions")] filter: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
         let client = self.client.clone();
         js_call!(client, {
@@ -251,8 +251,8 @@ impl Fleet {
     #[wasm_bindgen(js_name = listRuns, unchecked_return_type = "Promise<Run[]>")]
     pub fn list_runs(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "ListRunsOptions")] filters: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ListRunsOptions")] filters: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
         let client = self.client.clone();
         js_call!(client, {
@@ -265,7 +265,7 @@ impl Fleet {
 
     /// One heartbeat for an instance, by id (an `Env` beats on its own; see `env.heartbeat()`).
     #[wasm_bindgen(unchecked_return_type = "Promise<HeartbeatInfo>")]
-    pub fn heartbeat(&self, instance_id: String, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+    pub fn heartbeat(&self, instance_id: String, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
         let client = self.client.clone();
         js_call!(client, {
             let opts = CallOptions::from_js(&opts)?;
@@ -280,8 +280,8 @@ impl Fleet {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Task")] task: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Env | string")] env: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "VerifyOptions")] options: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "VerifyOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
         let client = self.client.clone();
         js_call!(client, {

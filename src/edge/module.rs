@@ -49,8 +49,8 @@ pub fn configure(#[wasm_bindgen(unchecked_param_type = "FleetOptions")] options:
 /// `fleet.loadTasks` on the default client.
 #[wasm_bindgen(js_name = loadTasks, unchecked_return_type = "Promise<Task[]>")]
 pub fn load_tasks(
-    #[wasm_bindgen(unchecked_param_type = "LoadTasksOptions")] filters: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "LoadTasksOptions")] filters: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
 ) -> Promise {
     with_default(|f| f.load_tasks(filters, opts))
 }
@@ -59,14 +59,14 @@ pub fn load_tasks(
 #[wasm_bindgen(js_name = makeEnv, unchecked_return_type = "Promise<Env>")]
 pub fn make_env(
     #[wasm_bindgen(unchecked_param_type = "MakeOptions")] options: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
 ) -> Promise {
     with_default(|f| f.make(options, opts))
 }
 
 /// `fleet.heartbeat` on the default client.
 #[wasm_bindgen(unchecked_return_type = "Promise<HeartbeatInfo>")]
-pub fn heartbeat(instance_id: String, #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Promise {
+pub fn heartbeat(instance_id: String, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> Promise {
     with_default(|f| f.heartbeat(instance_id, opts))
 }
 
@@ -75,8 +75,8 @@ pub fn heartbeat(instance_id: String, #[wasm_bindgen(unchecked_param_type = "Cal
 pub fn verify_detailed(
     #[wasm_bindgen(unchecked_param_type = "Task")] task: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Env | string")] env: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "VerifyOptions")] options: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "VerifyOptions")] options: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
 ) -> Promise {
     with_default(|f| f.verify_detailed(task, env, options, opts))
 }
@@ -84,8 +84,8 @@ pub fn verify_detailed(
 /// `fleet.listInstances` on the default client.
 #[wasm_bindgen(js_name = listInstances, unchecked_return_type = "Promise<InstanceInfo[]>")]
 pub fn list_instances(
-    #[wasm_bindgen(unchecked_param_type = "ListInstancesOptions")] filters: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "ListInstancesOptions")] filters: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
 ) -> Promise {
     with_default(|f| f.list_instances(filters, opts))
 }
@@ -94,22 +94,22 @@ pub fn list_instances(
 #[wasm_bindgen(js_name = closeAll, unchecked_return_type = "Promise<InstanceInfo[]>")]
 pub fn close_all(
     #[wasm_bindgen(unchecked_param_type = "CloseAllOptions")] filter: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
 ) -> Promise {
     with_default(|f| f.close_all(filter, opts))
 }
 
 /// `fleet.account` on the default client.
 #[wasm_bindgen(unchecked_return_type = "Promise<Account>")]
-pub fn account(#[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue) -> Promise {
+pub fn account(#[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> Promise {
     with_default(|f| f.account(opts))
 }
 
 /// `fleet.listRuns` on the default client.
 #[wasm_bindgen(js_name = listRuns, unchecked_return_type = "Promise<Run[]>")]
 pub fn list_runs(
-    #[wasm_bindgen(unchecked_param_type = "ListRunsOptions")] filters: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "ListRunsOptions")] filters: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
 ) -> Promise {
     with_default(|f| f.list_runs(filters, opts))
 }

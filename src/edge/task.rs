@@ -99,8 +99,8 @@ impl Task {
     #[wasm_bindgen(js_name = makeEnv, unchecked_return_type = "Promise<Env>")]
     pub fn make_env(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "Omit<MakeOptions, 'envKey' | 'dataKey'>")] options: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Omit<MakeOptions, 'envKey' | 'dataKey'>")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
         let client = self.client.clone();
         let data = self.data.clone();
@@ -131,8 +131,8 @@ impl Task {
     pub fn verify_detailed(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Env | string")] env: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "VerifyOptions")] options: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "VerifyOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
         let client = self.client.clone();
         let data = self.data.clone();
@@ -148,8 +148,8 @@ impl Task {
     pub fn verify(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Env | string")] env: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "VerifyOptions")] options: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CallOptions")] opts: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "VerifyOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
         let client = self.client.clone();
         let data = self.data.clone();

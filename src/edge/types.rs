@@ -247,6 +247,12 @@ export interface HeartbeatInfo {
   intervalSeconds: number | null;
 }
 
+/** A failed or final beat, as passed to `error` and `expired` listeners (a FleetError). */
+export type HeartbeatFailure = Error & { code: string; status: number | null; requestId: string | null; retryable: boolean };
+
+/** What heartbeat listeners receive: the server's answer (`beat`) or the error (`error`, `expired`). */
+export type HeartbeatEvent = HeartbeatInfo | HeartbeatFailure;
+
 export interface WaitOptions {
   timeoutMs?: number;
   intervalMs?: number;

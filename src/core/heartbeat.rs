@@ -6,7 +6,7 @@
 //! started together drift apart. A failed beat is retried after 1 s, 2 s, 4 s ... capped at a
 //! quarter interval, so an outage of up to about two intervals is bridged before the server's
 //! deadline (three missed intervals). An expired instance leaves the schedule.
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Scheduling state of one env.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,10 +17,17 @@ struct Entry {
     in_flight: bool,
 }
 
-/// Every scheduled env, by the edge's handle id.
+/// Every scheduled env, by the edge's handle id, plus a queue ordered by due time, so finding
+/// the next beat costs O(log n) whatever the number of envs.
 #[derive(Debug, Default)]
 pub struct Scheduler {
     entries: BTreeMap<u64, Entry>,
+    /// `(due time in whole ms, id)` of every env not currently beating.
+    queue: BTreeSet<(u64, u64)>,
+}
+
+fn slot(due_ms: f64) -> u64 {
+    due_ms.max(0.0).ceil() as u64
 }
 
 impl Scheduler {
@@ -28,11 +35,15 @@ impl Scheduler {
     pub fn add(&mut self, id: u64, interval_s: f64, now_ms: f64, jitter: f64) {
         let interval_ms = interval_s.max(1.0) * 1000.0;
         let next_due_ms = now_ms + interval_ms * (1.0 - 0.1 * jitter);
+        self.remove(id);
         self.entries.insert(id, Entry { interval_ms, next_due_ms, failures: 0, in_flight: false });
+        self.queue.insert((slot(next_due_ms), id));
     }
 
     pub fn remove(&mut self, id: u64) {
-        self.entries.remove(&id);
+        if let Some(e) = self.entries.remove(&id) {
+            self.queue.remove(&(slot(e.next_due_ms), id));
+        }
     }
 
     pub fn contains(&self, id: u64) -> bool {
@@ -49,40 +60,51 @@ impl Scheduler {
 
     /// When the next beat is due (epoch ms), among envs not already beating.
     pub fn next_due(&self) -> Option<f64> {
-        self.entries.values().filter(|e| !e.in_flight).map(|e| e.next_due_ms).reduce(f64::min)
+        self.queue.first().map(|(due, _)| *due as f64)
     }
 
     /// The envs due at `now_ms`, marked as beating.
     pub fn take_due(&mut self, now_ms: f64) -> Vec<u64> {
         let mut due = Vec::new();
-        for (id, e) in self.entries.iter_mut() {
-            if !e.in_flight && e.next_due_ms <= now_ms {
+        while let Some(&(at, id)) = self.queue.first() {
+            if at as f64 > now_ms {
+                break;
+            }
+            self.queue.pop_first();
+            if let Some(e) = self.entries.get_mut(&id) {
                 e.in_flight = true;
-                due.push(*id);
+                due.push(id);
             }
         }
         due
     }
 
+    fn requeue(&mut self, id: u64, next_due_ms: f64) {
+        if let Some(e) = self.entries.get_mut(&id) {
+            self.queue.remove(&(slot(e.next_due_ms), id));
+            e.next_due_ms = next_due_ms;
+            e.in_flight = false;
+            self.queue.insert((slot(next_due_ms), id));
+        }
+    }
+
     /// A beat succeeded; the server may have changed the interval.
     pub fn on_success(&mut self, id: u64, interval_s: Option<f64>, now_ms: f64, jitter: f64) {
-        if let Some(e) = self.entries.get_mut(&id) {
-            if let Some(s) = interval_s.filter(|s| *s >= 1.0) {
-                e.interval_ms = s * 1000.0;
-            }
-            e.failures = 0;
-            e.in_flight = false;
-            e.next_due_ms = now_ms + e.interval_ms * (1.0 - 0.1 * jitter);
+        let Some(e) = self.entries.get_mut(&id) else { return };
+        if let Some(s) = interval_s.filter(|s| *s >= 1.0) {
+            e.interval_ms = s * 1000.0;
         }
+        e.failures = 0;
+        let next = now_ms + e.interval_ms * (1.0 - 0.1 * jitter);
+        self.requeue(id, next);
     }
 
     /// A beat failed in a way worth retrying; returns the delay before the retry (ms).
     pub fn on_failure(&mut self, id: u64, now_ms: f64) -> Option<f64> {
         let e = self.entries.get_mut(&id)?;
         e.failures += 1;
-        e.in_flight = false;
         let delay = (1000.0 * 2f64.powi(e.failures as i32 - 1)).min(e.interval_ms / 4.0).max(250.0);
-        e.next_due_ms = now_ms + delay;
+        self.requeue(id, now_ms + delay);
         Some(delay)
     }
 

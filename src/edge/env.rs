@@ -34,11 +34,16 @@ impl EnvInner {
         self.data.borrow()["instanceId"].as_str().unwrap_or_default().to_string()
     }
 
-    /// Calls every listener of `event` with `payload`; a throwing listener does not stop the others.
-    pub fn emit(&self, event: &str, payload: &JsValue) {
+    /// Calls every listener of `event` with the payload `make` builds (only if someone listens);
+    /// a throwing listener does not stop the others.
+    pub fn emit(&self, event: &str, make: impl FnOnce() -> JsValue) {
         let listeners: Vec<Function> = self.listeners.borrow().iter().filter(|(e, _)| e == event).map(|(_, f)| f.clone()).collect();
+        if listeners.is_empty() {
+            return;
+        }
+        let payload = make();
         for f in listeners {
-            let _ = f.call1(&JsValue::UNDEFINED, payload);
+            let _ = f.call1(&JsValue::UNDEFINED, &payload);
         }
     }
 

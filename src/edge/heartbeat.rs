@@ -4,7 +4,6 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 
 use super::client::{to_js, CallOptions};
@@ -20,6 +19,8 @@ struct Driver {
     schedule: Scheduler,
     envs: BTreeMap<u64, Rc<EnvInner>>,
     timer: Option<Timer>,
+    /// When the armed timer fires (epoch ms), to avoid re-arming for the same moment.
+    armed_for: Option<f64>,
 }
 
 thread_local! {
@@ -60,8 +61,13 @@ pub fn is_running(id: u64) -> bool {
 fn rearm() {
     DRIVER.with(|d| {
         let mut d = d.borrow_mut();
+        let due = d.schedule.next_due();
+        if d.timer.is_some() && due == d.armed_for {
+            return;
+        }
         d.timer = None;
-        if let Some(due) = d.schedule.next_due() {
+        d.armed_for = due;
+        if let Some(due) = due {
             let keep_alive = d.envs.values().any(|e| e.keep_alive);
             d.timer = Timer::new(due - now_ms(), keep_alive, fire);
         }
@@ -72,6 +78,7 @@ fn fire() {
     let due: Vec<Rc<EnvInner>> = DRIVER.with(|d| {
         let mut d = d.borrow_mut();
         d.timer = None;
+        d.armed_for = None;
         let ids = d.schedule.take_due(now_ms());
         ids.iter().filter_map(|id| d.envs.get(id).cloned()).collect()
     });
@@ -93,18 +100,17 @@ async fn beat(env: Rc<EnvInner>) {
         Ok(answer) => {
             let interval = answer["intervalSeconds"].as_f64();
             DRIVER.with(|d| d.borrow_mut().schedule.on_success(env.id, interval, now_ms(), random()));
-            env.emit("beat", &to_js(&answer));
+            env.emit("beat", || to_js(&answer));
         }
         Err(e) if matches!(e.kind, ErrorKind::NotFound) || e.status == Some(410) => {
             stop(env.id);
             env.data.borrow_mut()["status"] = "stopped".into();
-            env.emit("expired", &errors::to_js(e.redact(env.client.config.api_key())));
+            env.emit("expired", || errors::to_js(e.redact(env.client.config.api_key())));
             return;
         }
         Err(e) => {
             DRIVER.with(|d| d.borrow_mut().schedule.on_failure(env.id, now_ms()));
-            let error: JsValue = errors::to_js(e.redact(env.client.config.api_key()));
-            env.emit("error", &error);
+            env.emit("error", || errors::to_js(e.redact(env.client.config.api_key())));
         }
     }
     rearm();

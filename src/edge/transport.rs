@@ -7,7 +7,7 @@ use std::rc::Rc;
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, Headers, RequestInit, Response};
+use web_sys::{AbortController, AbortSignal, Headers, RequestInit};
 
 use super::runtime::{now_ms, prop, random};
 use super::timers::{sleep, Timer};
@@ -155,17 +155,20 @@ impl Transport {
             .map_err(&failed)?
             .dyn_into()
             .map_err(|_| Failure::Network("`fetch` did not return a Promise".into()))?;
-        let response: Response = JsFuture::from(promise)
-            .await
-            .map_err(&failed)?
-            .dyn_into()
-            .map_err(|_| Failure::Network("`fetch` did not resolve to a Response".into()))?;
-        let text = JsFuture::from(response.text().map_err(&failed)?).await.map_err(&failed)?;
-        Ok(HttpResponse {
-            status: response.status(),
-            body: text.as_string().unwrap_or_default(),
-            retry_after: response.headers().get("retry-after").ok().flatten(),
-        })
+        // Read duck-typed (status, headers.get, text()), so any fetch-like function works.
+        let response = JsFuture::from(promise).await.map_err(&failed)?;
+        let status = prop(&response, "status").as_f64().filter(|s| (100.0..600.0).contains(s));
+        let status = status.ok_or_else(|| Failure::Network("`fetch` did not resolve to a Response".into()))? as u16;
+        let headers = prop(&response, "headers");
+        let retry_after = prop(&headers, "get")
+            .dyn_into::<Function>()
+            .ok()
+            .and_then(|get| get.call1(&headers, &JsValue::from_str("retry-after")).ok())
+            .and_then(|v| v.as_string());
+        let text_fn: Function = prop(&response, "text").dyn_into().map_err(|_| Failure::Network("the response has no text()".into()))?;
+        let text_promise: Promise = text_fn.call0(&response).map_err(&failed)?.dyn_into().map_err(|_| Failure::Network("text() did not return a Promise".into()))?;
+        let text = JsFuture::from(text_promise).await.map_err(&failed)?;
+        Ok(HttpResponse { status, body: text.as_string().unwrap_or_default(), retry_after })
     }
 }
 

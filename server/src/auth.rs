@@ -1,4 +1,4 @@
-//! `Authorization: Bearer <key>` -> [`Caller`]. Keys are never logged or echoed.
+//! `Authorization: Bearer <key or session token>` -> [`Caller`]. Keys are never logged or echoed.
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
@@ -21,10 +21,9 @@ impl FromRequestParts<AppState> for Caller {
             .map(str::trim)
             .filter(|k| !k.is_empty())
             .ok_or_else(|| ApiError::unauthorized("Malformed Authorization header: expected Bearer <key>"))?;
-        state
-            .keys
-            .caller(key)
-            .cloned()
-            .ok_or_else(|| ApiError::unauthorized("Invalid API key"))
+        if key.starts_with(crate::sessions::PREFIX) {
+            return state.sessions.caller(key).ok_or_else(|| ApiError::unauthorized("Session expired: sign in again"));
+        }
+        state.keys.caller(key).cloned().ok_or_else(|| ApiError::unauthorized("Invalid API key"))
     }
 }

@@ -16,13 +16,15 @@ pub struct Config {
     pub min_heartbeat_interval: i64,
     /// The Python that runs verifiers (needs fleet-python installed).
     pub python: Option<String>,
+    /// Serve the playground: `www/` at `/`, the SDK's web build at `/sdk/`, from this root.
+    pub static_root: Option<PathBuf>,
 }
 
 pub const USAGE: &str = "\
 flotilla-server: a local Fleet-compatible server
 
 USAGE: flotilla-server [--host HOST] [--port PORT] [--data-dir DIR] [--environments FILE]
-                       [--min-heartbeat-interval SECONDS] [--python PATH]
+                       [--min-heartbeat-interval SECONDS] [--python PATH] [--static-root DIR]
 
   --host HOST                  address to bind (default 127.0.0.1)
   --port PORT                  port to bind, 0 for any free port (default 8700)
@@ -31,6 +33,7 @@ USAGE: flotilla-server [--host HOST] [--port PORT] [--data-dir DIR] [--environme
   --min-heartbeat-interval S   smallest heartbeat_interval accepted (default 30; for tests)
   --python PATH                Python with fleet-python, for verifiers (default: $FLOTILLA_PYTHON,
                                else ~/.cache/flotilla/venv/bin/python, else python3)
+  --static-root DIR            serve the playground (DIR/www at /, DIR/js and DIR/dist/web at /sdk/)
 ";
 
 impl Config {
@@ -43,6 +46,7 @@ impl Config {
             environments: None,
             min_heartbeat_interval: 30,
             python: None,
+            static_root: None,
         };
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
@@ -60,6 +64,7 @@ impl Config {
                 "--data-dir" => config.data_dir = PathBuf::from(value()?),
                 "--environments" => config.environments = Some(PathBuf::from(value()?)),
                 "--python" => config.python = Some(value()?),
+                "--static-root" => config.static_root = Some(PathBuf::from(value()?)),
                 "--min-heartbeat-interval" => {
                     config.min_heartbeat_interval = value()?
                         .parse()

@@ -12,6 +12,7 @@ mod instances;
 mod keys;
 mod manager;
 mod routes;
+mod sessions;
 mod state;
 mod store;
 mod time;
@@ -99,6 +100,8 @@ async fn main() {
         catalog,
         instances: instances.clone(),
         verifier,
+        sessions: Arc::new(sessions::Sessions::default()),
+        static_root: config.static_root.clone(),
         base_url,
     };
     let reaper = {

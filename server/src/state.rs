@@ -4,6 +4,7 @@ use std::sync::Arc;
 use crate::catalog::Catalog;
 use crate::instances::Instances;
 use crate::keys::Keys;
+use crate::sessions::Sessions;
 use crate::store::Store;
 use crate::verify::Verifier;
 
@@ -14,6 +15,9 @@ pub struct AppState {
     pub catalog: Arc<Catalog>,
     pub instances: Arc<Instances>,
     pub verifier: Arc<Verifier>,
+    pub sessions: Arc<Sessions>,
+    /// The repository root whose `www/`, `js/` and `dist/web/` are served, if any.
+    pub static_root: Option<std::path::PathBuf>,
     /// `http://host:port` as clients reach this server; instance URLs start with it.
     pub base_url: String,
 }

@@ -28,7 +28,7 @@ static URLS: [Field; 6] = [
 ];
 
 /// `InstanceResponse` (§5.2).
-pub static INSTANCE: [Field; 19] = [
+pub static INSTANCE: [Field; 22] = [
     req("instance_id", "instanceId", Kind::Str),
     req("env_key", "envKey", Kind::Str),
     req("version", "version", Kind::Str),
@@ -48,6 +48,10 @@ pub static INSTANCE: [Field; 19] = [
     opt("profile_id", "profileId", Kind::Str),
     opt("heartbeat_interval", "heartbeatInterval", Kind::Int),
     opt("heartbeat_region", "heartbeatRegion", Kind::Str),
+    // Sent by flotilla-server (not by every Fleet deployment): null when absent.
+    opt("ttl_seconds", "ttlSeconds", Kind::Int),
+    opt("deadline_timestamp", "deadlineTimestamp", Kind::Num),
+    opt("last_heartbeat", "lastHeartbeat", Kind::Str),
 ];
 
 /// `HeartbeatResponse`.

@@ -210,6 +210,10 @@ export interface InstanceInfo {
   profileId: string | null;
   heartbeatInterval: number | null;
   heartbeatRegion: string | null;
+  /** flotilla-server only (null elsewhere): the TTL, the current deadline (epoch s), the last beat. */
+  ttlSeconds: number | null;
+  deadlineTimestamp: number | null;
+  lastHeartbeat: string | null;
 }
 
 export interface ListInstancesOptions {

@@ -5,6 +5,7 @@ mod envs;
 pub mod instances;
 mod tasks;
 mod verifiers;
+mod web;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, Method, StatusCode};
@@ -42,9 +43,13 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/runner-auth/token", get(envs::runner_token))
         .route("/v1/verifiers/check", get(verifiers::check))
         .route("/v1/verifiers/execute", post(verifiers::execute))
-        .route("/v1/verifiers/{id}", get(verifiers::get_verifier));
+        .route("/v1/verifiers/{id}", get(verifiers::get_verifier))
+        .route("/v1/session", post(web::sign_in).delete(web::sign_out));
     Router::new()
         .route("/health", get(health))
+        .route("/", get(web::index))
+        .route("/www/{*path}", get(web::www_file))
+        .route("/sdk/{*path}", get(web::sdk_file))
         .merge(control)
         .merge(crate::manager::router())
         .merge(crate::demo::app::router())

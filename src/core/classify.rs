@@ -2,7 +2,7 @@
 //! a "version not found" message that also names the environment is still `VersionNotFound`.
 use serde_json::Value;
 
-use super::error::{ErrorDetails, ErrorKind, FleetError};
+use super::error::{ErrorDetails, ErrorInfo, ErrorKind, FleetError};
 
 /// Maps an error response (status >= 400) to a [`FleetError`].
 pub fn classify_response(status: u16, body: &str, request_id: Option<&str>) -> FleetError {
@@ -40,14 +40,7 @@ pub fn classify_response(status: u16, body: &str, request_id: Option<&str>) -> F
         }
     };
 
-    FleetError {
-        kind,
-        message,
-        status: Some(status),
-        request_id: request_id.map(str::to_string),
-        body: parsed,
-        details,
-    }
+    ErrorInfo { kind, message, status: Some(status), request_id: request_id.map(str::to_string), body: parsed, details }.into()
 }
 
 fn classify_forbidden(lower: &str, message: &str, details: &mut ErrorDetails) -> ErrorKind {
@@ -206,6 +199,6 @@ mod tests {
     fn redaction_removes_the_key_from_message_and_body() {
         let e = classify_response(401, r#"{"detail":"bad key sk_live_123"}"#, None).redact("sk_live_123");
         assert!(!e.message.contains("sk_live_123"));
-        assert!(!e.body.unwrap().to_string().contains("sk_live_123"));
+        assert!(!e.body.as_ref().unwrap().to_string().contains("sk_live_123"));
     }
 }

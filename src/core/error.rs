@@ -100,9 +100,14 @@ pub struct ErrorDetails {
     pub instance_id: Option<String>,
 }
 
-/// A failed call, with everything a caller needs to decide what to do next.
+/// A failed call, with everything a caller needs to decide what to do next. Boxed: errors are
+/// rare, and a small `Result` keeps every future and return value (and the wasm) small.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FleetError {
+pub struct FleetError(Box<ErrorInfo>);
+
+/// The fields of a [`FleetError`] (reached through `Deref`: `error.kind`, `error.message`...).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorInfo {
     pub kind: ErrorKind,
     pub message: String,
     /// The HTTP status, when a response arrived.
@@ -114,16 +119,28 @@ pub struct FleetError {
     pub details: ErrorDetails,
 }
 
+impl std::ops::Deref for FleetError {
+    type Target = ErrorInfo;
+    fn deref(&self) -> &ErrorInfo {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for FleetError {
+    fn deref_mut(&mut self) -> &mut ErrorInfo {
+        &mut self.0
+    }
+}
+
+impl From<ErrorInfo> for FleetError {
+    fn from(info: ErrorInfo) -> Self {
+        FleetError(Box::new(info))
+    }
+}
+
 impl FleetError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        FleetError {
-            kind,
-            message: message.into(),
-            status: None,
-            request_id: None,
-            body: None,
-            details: ErrorDetails::default(),
-        }
+        ErrorInfo { kind, message: message.into(), status: None, request_id: None, body: None, details: ErrorDetails::default() }.into()
     }
 
     pub fn validation(message: impl Into<String>) -> Self {

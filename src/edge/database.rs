@@ -3,9 +3,8 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
-use super::client::{from_js, to_js, CallOptions};
+use super::client::from_js;
 use super::env::EnvInner;
-use super::fleet::js_call;
 use crate::core::runner;
 
 /// A SQLite resource of an instance (`env.db('current')`).
@@ -21,15 +20,12 @@ impl Database {
     }
 
     fn run(&self, sql: String, args: JsValue, opts: JsValue, read_only: bool) -> js_sys::Promise {
-        let (env, name) = (self.env.clone(), self.name.clone());
-        js_call!(env.client, {
-            let args = from_js(&args, "SQL arguments")?;
-            let opts = CallOptions::from_js(&opts)?;
-            let runner = env.runner(&opts).await?;
-            let request = runner.query(&name, &sql, Some(&args), read_only)?;
-            let r = env.client.send(&request, &opts, None).await?;
-            Ok(to_js(&runner::parse_query(&r)?))
-        })
+        let name = self.name.clone();
+        let args = match from_js(&args, "SQL arguments") {
+            Ok(args) => args,
+            Err(e) => return js_sys::Promise::reject(&self.env.client.fail(e)),
+        };
+        self.env.runner_promise(opts, move |r| r.query(&name, &sql, Some(&args), read_only), runner::parse_query)
     }
 }
 
@@ -66,12 +62,7 @@ impl Database {
     /// The tables and columns.
     #[wasm_bindgen(unchecked_return_type = "Promise<DescribeResult>")]
     pub fn describe(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        let (env, name) = (self.env.clone(), self.name.clone());
-        js_call!(env.client, {
-            let opts = CallOptions::from_js(&opts)?;
-            let runner = env.runner(&opts).await?;
-            let r = env.client.send(&runner.describe(&name), &opts, None).await?;
-            Ok(to_js(&runner::parse_describe(&r)?))
-        })
+        let name = self.name.clone();
+        self.env.runner_promise(opts, move |r| Ok(r.describe(&name)), runner::parse_describe)
     }
 }

@@ -12,6 +12,7 @@ use super::fleet::js_call;
 use super::{heartbeat, instances as flow};
 use crate::core::error::FleetError;
 use crate::core::options::Options;
+use crate::core::http::{HttpRequest, HttpResponse};
 use crate::core::runner::{self, Runner};
 use crate::core::instances;
 
@@ -65,6 +66,24 @@ impl EnvInner {
             }
         };
         Ok(Runner { base, token })
+    }
+
+    /// One runner call as a promise: resolve the runner (and its token), build the request with
+    /// `build`, send it, read the answer with `parse`.
+    pub fn runner_promise(
+        self: &Rc<Self>,
+        opts: JsValue,
+        build: impl FnOnce(&Runner) -> Result<HttpRequest, FleetError> + 'static,
+        parse: fn(&HttpResponse) -> Result<Value, FleetError>,
+    ) -> js_sys::Promise {
+        let inner = self.clone();
+        js_call!(inner.client, {
+            let opts = CallOptions::from_js(&opts)?;
+            let runner = inner.runner(&opts).await?;
+            let request = build(&runner)?;
+            let r = inner.client.send(&request, &opts, None).await?;
+            Ok(to_js(&parse(&r)?))
+        })
     }
 
     /// One heartbeat: updates the env's deadline info and returns the server's answer.
@@ -263,13 +282,7 @@ impl Env {
     /// The instance's resources, e.g. `current` (sqlite, rw) and `seed` (sqlite, ro).
     #[wasm_bindgen(unchecked_return_type = "Promise<Resource[]>")]
     pub fn resources(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        let inner = self.inner.clone();
-        js_call!(inner.client, {
-            let opts = CallOptions::from_js(&opts)?;
-            let runner = inner.runner(&opts).await?;
-            let r = inner.client.send(&runner.resources(), &opts, None).await?;
-            Ok(to_js(&runner::parse_resources(&r)?))
-        })
+        self.inner.runner_promise(opts, |r| Ok(r.resources()), runner::parse_resources)
     }
 
     /// A SQLite resource of the instance: `current` (default) or `seed`.
@@ -280,36 +293,18 @@ impl Env {
     /// Puts the `current` database back to the seed.
     #[wasm_bindgen(unchecked_return_type = "Promise<{ success: boolean; message: string }>")]
     pub fn reset(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        let inner = self.inner.clone();
-        js_call!(inner.client, {
-            let opts = CallOptions::from_js(&opts)?;
-            let runner = inner.runner(&opts).await?;
-            let r = inner.client.send(&runner.reset(), &opts, None).await?;
-            Ok(to_js(&runner::parse_reset(&r)?))
-        })
+        self.inner.runner_promise(opts, |r| Ok(r.reset()), runner::parse_reset)
     }
 
     /// The instance runner's health.
     #[wasm_bindgen(unchecked_return_type = "Promise<{ status: string; timestamp: string; service: string }>")]
     pub fn health(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        let inner = self.inner.clone();
-        js_call!(inner.client, {
-            let opts = CallOptions::from_js(&opts)?;
-            let runner = inner.runner(&opts).await?;
-            let r = inner.client.send(&runner.health(), &opts, None).await?;
-            Ok(to_js(&runner::parse_health(&r)?))
-        })
+        self.inner.runner_promise(opts, |r| Ok(r.health()), runner::parse_health)
     }
 
     /// What changed between `seed` and `current`, table by table (the runner's structured diff).
     #[wasm_bindgen(unchecked_return_type = "Promise<StructuredDiff>")]
     pub fn diff(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        let inner = self.inner.clone();
-        js_call!(inner.client, {
-            let opts = CallOptions::from_js(&opts)?;
-            let runner = inner.runner(&opts).await?;
-            let r = inner.client.send(&runner.diff(), &opts, None).await?;
-            Ok(to_js(&runner::parse_diff(&r)?))
-        })
+        self.inner.runner_promise(opts, |r| Ok(r.diff()), runner::parse_diff)
     }
 }

@@ -12,6 +12,12 @@ use super::{instances as flow, verify};
 use crate::core::error::FleetError;
 use crate::core::verify::{failure, score};
 
+/// `verify::detailed` with the JS arguments of `verifyDetailed` and `verify` read.
+async fn run_verifier(client: &Client, task: &Value, env: &JsValue, options: &JsValue, opts: &JsValue) -> Result<Value, FleetError> {
+    let options = from_js(options, "verify options")?;
+    verify::detailed(client, task, env, &options, &CallOptions::from_js(opts)?).await
+}
+
 /// A task: a prompt, the environment it runs in, and the verifier that scores it.
 #[wasm_bindgen]
 pub struct Task {
@@ -136,10 +142,7 @@ impl Task {
     ) -> js_sys::Promise {
         let client = self.client.clone();
         let data = self.data.clone();
-        js_call!(client, {
-            let options = from_js(&options, "verify options")?;
-            Ok(to_js(&verify::detailed(&client, &data, &env, &options, &CallOptions::from_js(&opts)?).await?))
-        })
+        js_call!(client, Ok(to_js(&run_verifier(&client, &data, &env, &options, &opts).await?)))
     }
 
     /// The score (a number; `score` of an object result). Rejects with `VerificationError`
@@ -154,8 +157,7 @@ impl Task {
         let client = self.client.clone();
         let data = self.data.clone();
         js_call!(client, {
-            let options = from_js(&options, "verify options")?;
-            let result = verify::detailed(&client, &data, &env, &options, &CallOptions::from_js(&opts)?).await?;
+            let result = run_verifier(&client, &data, &env, &options, &opts).await?;
             if result["success"] != Value::Bool(true) {
                 return Err(failure(&result, ""));
             }

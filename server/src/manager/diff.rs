@@ -31,8 +31,8 @@ type Rows = BTreeMap<String, Map<String, Value>>;
 fn keyed_rows(conn: &Connection, table: &str) -> ApiResult<(Vec<String>, Rows)> {
     let mut pk: Vec<(i64, String)> = sqlite::columns(conn, table)?
         .into_iter()
-        .filter(|c| c.4 > 0)
-        .map(|c| (c.4, c.0))
+        .filter(|c| c.pk > 0)
+        .map(|c| (c.pk, c.name))
         .collect();
     pk.sort();
     let pk: Vec<String> = pk.into_iter().map(|(_, n)| n).collect();

@@ -121,11 +121,20 @@ pub fn tables(conn: &Connection) -> ApiResult<Vec<(String, String)>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// `(name, type, notnull, default, pk position)` of each column.
-pub fn columns(conn: &Connection, table: &str) -> ApiResult<Vec<(String, String, bool, Value, i64)>> {
+/// One column of a table, as `PRAGMA table_info` describes it.
+pub struct Column {
+    pub name: String,
+    pub sql_type: String,
+    pub not_null: bool,
+    pub default: Value,
+    /// Position in the primary key (1-based), 0 when not part of it.
+    pub pk: i64,
+}
+
+pub fn columns(conn: &Connection, table: &str) -> ApiResult<Vec<Column>> {
     let mut stmt = conn.prepare("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1)")?;
     let rows = stmt.query_map([table], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? != 0, to_json(r.get_ref(3)?), r.get(4)?))
+        Ok(Column { name: r.get(0)?, sql_type: r.get(1)?, not_null: r.get::<_, i64>(2)? != 0, default: to_json(r.get_ref(3)?), pk: r.get(4)? })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -136,8 +145,8 @@ pub fn describe(dir: &Path, db: Resource) -> ApiResult<Value> {
     for (name, sql) in tables(&conn)? {
         let cols: Vec<Value> = columns(&conn, &name)?
             .into_iter()
-            .map(|(n, t, notnull, default, pk)| {
-                json!({ "name": n, "type": t, "notnull": notnull, "default_value": default, "pk": pk, "primary_key": pk > 0 })
+            .map(|c| {
+                json!({ "name": c.name, "type": c.sql_type, "notnull": c.not_null, "default_value": c.default, "pk": c.pk, "primary_key": c.pk > 0 })
             })
             .collect();
         out.push(json!({ "name": name, "sql": sql, "columns": cols }));

@@ -166,6 +166,10 @@ impl Env {
     pub fn created_at(&self) -> JsValue {
         self.field("createdAt")
     }
+    #[wasm_bindgen(getter, js_name = updatedAt, unchecked_return_type = "string")]
+    pub fn updated_at(&self) -> JsValue {
+        self.field("updatedAt")
+    }
     #[wasm_bindgen(getter, js_name = terminatedAt, unchecked_return_type = "string | null")]
     pub fn terminated_at(&self) -> JsValue {
         self.field("terminatedAt")

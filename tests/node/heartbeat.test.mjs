@@ -67,7 +67,6 @@ test('an instance closed elsewhere ends the loop with an expired event', async (
 });
 
 test('a server down for about one interval loses nothing: the env survives a restart', async () => {
-  const port = Number(new URL(server.baseUrl).port);
   const own = await startServer({ args: ['--min-heartbeat-interval', '1'] });
   const ownPort = Number(new URL(own.baseUrl).port);
   const client = new F.Fleet({ apiKey: own.apiKey, baseUrl: own.baseUrl, maxRetries: 0 });
@@ -89,7 +88,6 @@ test('a server down for about one interval loses nothing: the env survives a res
   } finally {
     await again.stop();
   }
-  assert.ok(port > 0);
 });
 
 function runScript(name, source, env) {

@@ -1,5 +1,7 @@
 //! Environment instances (protocol §5): create, read, list, close, heartbeat.
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
+
+use super::body::Body;
 
 use super::client::{CallContext, ClientConfig};
 use super::error::FleetError;
@@ -89,33 +91,28 @@ pub fn make_request(config: &ClientConfig, options: &Value, create_timeout_ms: u
     let o = Options::new(options, "make options", MAKE_OPTIONS)?;
     let env_key = o.string("envKey", true)?.ok_or_else(|| FleetError::validation("make: `envKey` is required"))?;
     let (env_key, env_version) = split_versioned(env_key.trim());
-    let mut body = Map::new();
-    body.insert("env_key".into(), json!(env_key));
-    if let Some(v) = env_version {
-        body.insert("env_version".into(), json!(v));
-    }
-    if let Some(data) = o.string("dataKey", true)? {
-        let (data_key, data_version) = split_versioned(data.trim());
-        body.insert("data_key".into(), json!(data_key));
-        if let Some(v) = data_version {
-            body.insert("data_version".into(), json!(v));
+    let (data_key, data_version) = match o.string("dataKey", true)? {
+        Some(data) => {
+            let (key, version) = split_versioned(data.trim());
+            (Some(key), version)
         }
-    }
-    let mut put = |k: &str, v: Option<Value>| {
-        if let Some(v) = v {
-            body.insert(k.into(), v);
-        }
+        None => (None, None),
     };
-    put("region", o.string("region", true)?.map(Value::from));
-    put("run_id", o.string("runId", true)?.map(Value::from));
-    put("env_variables", o.object("envVariables")?.map(Value::Object));
-    put("image_type", o.string("imageType", true)?.map(Value::from));
-    put("created_from", Some(json!("sdk")));
-    put("ttl_seconds", o.int("ttlSeconds", 1, i32::MAX as i64)?.map(Value::from));
-    put("heartbeat_interval", o.int("heartbeatInterval", 30, 3600)?.map(Value::from));
     let default_wait = ((create_timeout_ms / 1000) as i64 - 30).clamp(0, 3600);
-    put("max_wait_seconds", Some(json!(o.int("maxWaitSeconds", 0, 3600)?.unwrap_or(default_wait))));
-    Ok(config.request(Method::Post, "/v1/env/instances", Some(Value::Object(body).to_string()), ctx))
+    let body = Body::new()
+        .push("env_key", env_key)
+        .push_opt("env_version", env_version)
+        .push_opt("data_key", data_key)
+        .push_opt("data_version", data_version)
+        .push_opt("region", o.string("region", true)?)
+        .push_opt("run_id", o.string("runId", true)?)
+        .push_opt("env_variables", o.object("envVariables")?)
+        .push_opt("image_type", o.string("imageType", true)?)
+        .push("created_from", "sdk")
+        .push_opt("ttl_seconds", o.int("ttlSeconds", 1, i32::MAX as i64)?)
+        .push_opt("heartbeat_interval", o.int("heartbeatInterval", 30, 3600)?)
+        .push("max_wait_seconds", o.int("maxWaitSeconds", 0, 3600)?.unwrap_or(default_wait));
+    Ok(config.request(Method::Post, "/v1/env/instances", Some(body.finish()), ctx))
 }
 
 /// An instance as JS sees it, with `urls.mcp` (= `root + "mcp"`) added.
@@ -177,11 +174,8 @@ pub fn close_all_request(config: &ClientConfig, filter: &Value, ctx: &CallContex
 /// `POST /v1/env/instances/{id}/heartbeat` with `{}` or `{"region": r}`.
 pub fn heartbeat_request(config: &ClientConfig, id: &str, region: Option<&str>, ctx: &CallContext) -> Result<HttpRequest, FleetError> {
     require_id(id, "instance id")?;
-    let body = match region {
-        Some(r) => json!({ "region": r }),
-        None => json!({}),
-    };
-    Ok(config.request(Method::Post, &format!("/v1/env/instances/{}/heartbeat", escape(id)), Some(body.to_string()), ctx))
+    let body = Body::new().push_opt("region", region).finish();
+    Ok(config.request(Method::Post, &format!("/v1/env/instances/{}/heartbeat", escape(id)), Some(body), ctx))
 }
 
 pub fn parse_heartbeat(response: &HttpResponse, request_id: &str) -> Result<Value, FleetError> {

@@ -4,6 +4,7 @@
 //! [`http::HttpRequest`], sends it, and hands the [`http::HttpResponse`] back to the same module,
 //! which returns a model or a typed [`error::FleetError`].
 pub mod account;
+pub mod body;
 pub mod classify;
 pub mod envs;
 pub mod heartbeat;

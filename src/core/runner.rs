@@ -2,6 +2,7 @@
 //! runner-token fetch (§2.5).
 use serde_json::{json, Value};
 
+use super::body::Body;
 use super::client::{CallContext, ClientConfig};
 use super::error::FleetError;
 use super::http::{HttpRequest, HttpResponse, Method};
@@ -58,7 +59,7 @@ pub struct Runner {
 
 impl Runner {
     /// A runner request: SDK headers and the runner token; no Fleet credentials (§2.4).
-    fn request(&self, method: Method, path: &str, body: Option<Value>) -> HttpRequest {
+    fn request(&self, method: Method, path: &str, body: Option<Body>) -> HttpRequest {
         let mut headers = vec![
             ("X-Fleet-SDK-Language".to_string(), SDK_LANGUAGE.to_string()),
             ("X-Fleet-SDK-Version".to_string(), SDK_VERSION.to_string()),
@@ -73,7 +74,7 @@ impl Runner {
             method,
             url: format!("{}{path}", self.base.trim_end_matches('/')),
             headers,
-            body: body.map(|b| b.to_string()),
+            body: body.map(Body::finish),
             request_id: String::new(),
         }
     }
@@ -92,7 +93,7 @@ impl Runner {
                 return Err(FleetError::validation("SQL arguments must be an array (for `?` placeholders)"));
             }
         }
-        let body = json!({ "query": sql, "args": args.cloned().unwrap_or(Value::Null), "read_only": read_only });
+        let body = Body::new().push("query", sql).push("args", args.cloned().unwrap_or(Value::Null)).push("read_only", read_only);
         Ok(self.request(Method::Post, &format!("/resources/sqlite/{}/query", escape(db)), Some(body)))
     }
 
@@ -101,7 +102,7 @@ impl Runner {
     }
 
     pub fn reset(&self) -> HttpRequest {
-        self.request(Method::Post, "/reset", Some(json!({ "timestamp": null, "seed": null })))
+        self.request(Method::Post, "/reset", Some(Body::new().push("timestamp", Value::Null).push("seed", Value::Null)))
     }
 
     pub fn health(&self) -> HttpRequest {
@@ -109,7 +110,7 @@ impl Runner {
     }
 
     pub fn diff(&self) -> HttpRequest {
-        self.request(Method::Post, "/diff/structured", Some(json!({})))
+        self.request(Method::Post, "/diff/structured", Some(Body::new()))
     }
 }
 

@@ -1,5 +1,7 @@
 //! Tasks (protocol §6): load, get, import, update, and the client-side `Task` shape.
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
+
+use super::body::Body;
 
 use super::client::{CallContext, ClientConfig};
 use super::error::FleetError;
@@ -137,21 +139,15 @@ pub fn get_request(config: &ClientConfig, key: &str, ctx: &CallContext) -> Resul
 pub fn update_request(config: &ClientConfig, key: &str, changes: &Value, ctx: &CallContext) -> Result<HttpRequest, FleetError> {
     require_id(key, "task key")?;
     let o = Options::new(changes, "updateTask changes", &["prompt", "verifierCode", "metadata"])?;
-    let mut body = Map::new();
-    if let Some(p) = o.string("prompt", true)? {
-        body.insert("prompt".into(), json!(p));
-    }
-    if let Some(c) = o.string("verifierCode", true)? {
-        body.insert("verifier_code".into(), json!(c));
-    }
-    if let Some(m) = o.any("metadata") {
-        body.insert("metadata".into(), m);
-    }
+    let body = Body::new()
+        .push_opt("prompt", o.string("prompt", true)?)
+        .push_opt("verifier_code", o.string("verifierCode", true)?)
+        .push_opt("metadata", o.any("metadata"));
     if body.is_empty() {
         return Err(FleetError::validation("updateTask: give at least one of prompt, verifierCode, metadata"));
     }
     let path = format!("/v1/tasks/{}", escape(key));
-    Ok(config.request(Method::Put, &path, Some(Value::Object(body).to_string()), ctx))
+    Ok(config.request(Method::Put, &path, Some(body.finish()), ctx))
 }
 
 /// `POST /v1/tasks?project_key=` with fleet-python's `Task.model_dump()` key order (§6.3).
@@ -163,16 +159,23 @@ pub fn import_request(config: &ClientConfig, task: &Value, project_key: Option<&
     let prompt = o.string("prompt", true)?.ok_or_else(|| FleetError::validation("importTask: `prompt` is required"))?;
     let env_id = o.string("envId", true)?.ok_or_else(|| FleetError::validation("importTask: `envId` is required"))?;
     let code = o.string("verifierFunc", true)?.ok_or_else(|| FleetError::validation("importTask: `verifierFunc` (the verifier's Python source) is required"))?;
-    let body = json!({
-        "key": key, "prompt": prompt, "env_id": env_id,
-        "env_variables": o.object("envVariables")?.map(Value::Object).unwrap_or(json!({})),
-        "created_at": o.string("createdAt", true)?, "version": o.string("version", true)?,
-        "data_id": o.string("dataId", true)?, "data_version": o.string("dataVersion", true)?,
-        "verifier_func": code, "verifier_id": o.string("verifierId", true)?, "verifier_sha": o.string("verifierSha", true)?,
-        "metadata": o.any("metadata"), "output_json_schema": o.any("outputJsonSchema"),
-    });
+    // `Task.model_dump()`: not exclude-none, so absent fields are sent as null, in this order.
+    let body = Body::new()
+        .push("key", key)
+        .push("prompt", prompt)
+        .push("env_id", env_id)
+        .push("env_variables", o.object("envVariables")?.unwrap_or_default())
+        .push("created_at", o.string("createdAt", true)?)
+        .push("version", o.string("version", true)?)
+        .push("data_id", o.string("dataId", true)?)
+        .push("data_version", o.string("dataVersion", true)?)
+        .push("verifier_func", code)
+        .push("verifier_id", o.string("verifierId", true)?)
+        .push("verifier_sha", o.string("verifierSha", true)?)
+        .push("metadata", o.any("metadata"))
+        .push("output_json_schema", o.any("outputJsonSchema"));
     let q = query::encode(&[("project_key", project_key)]);
-    Ok(config.request(Method::Post, &format!("/v1/tasks{q}"), Some(body.to_string()), ctx))
+    Ok(config.request(Method::Post, &format!("/v1/tasks{q}"), Some(body.finish()), ctx))
 }
 
 /// A single task response (`get`, `update`, `import`).

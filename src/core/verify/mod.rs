@@ -6,6 +6,7 @@ pub mod zip;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use super::body::Body;
 use super::client::{CallContext, ClientConfig};
 use super::error::{ErrorKind, FleetError};
 use super::http::{HttpRequest, HttpResponse, Method};
@@ -90,14 +91,16 @@ pub fn execute_request(config: &ClientConfig, bundle: &Bundle, run: &Execution, 
     ]);
     let mut args_array: Vec<Value> = run.args.to_vec();
     args_array.push(marker);
-    let mut body = json!({
-        "key": run.key, "sha256": bundle.sha256, "args": base64(&pickle::dumps(&payload)),
-        "args_array": args_array, "function_name": bundle.function_name, "timeout": run.timeout_s, "region": run.region,
-    });
-    if upload {
-        body["bundle"] = json!(base64(&bundle.zip));
-    }
-    config.request(Method::Post, "/v1/verifiers/execute", Some(body.to_string()), ctx)
+    let body = Body::new()
+        .push("key", run.key)
+        .push("sha256", bundle.sha256.as_str())
+        .push("args", base64(&pickle::dumps(&payload)))
+        .push("args_array", args_array)
+        .push("function_name", bundle.function_name.as_str())
+        .push("timeout", run.timeout_s)
+        .push("region", run.region)
+        .push_opt("bundle", upload.then(|| base64(&bundle.zip)));
+    config.request(Method::Post, "/v1/verifiers/execute", Some(body.finish()), ctx)
 }
 
 /// Whether an execute error means "upload the bundle and try again" (§7.4).

@@ -40,9 +40,12 @@ fn execute_body_follows_the_protocol() {
     let kwargs = vec![("final_answer".to_string(), json!("5"))];
     let run = Execution { key: "t1", instance_id: "inst-1", args: &[], kwargs: &kwargs, timeout_s: 30, region: "us-west-1" };
     let req = execute_request(&config(), &bundle, &run, false, &ctx());
-    let body: Value = serde_json::from_str(req.body.as_deref().unwrap()).unwrap();
-    let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["key", "sha256", "args", "args_array", "function_name", "timeout", "region"]);
+    let text = req.body.clone().unwrap();
+    let at = |k: &str| text.find(&format!("\"{k}\":")).unwrap_or_else(|| panic!("{k} missing in {text}"));
+    let order = ["key", "sha256", "args", "args_array", "function_name", "timeout", "region"].map(at);
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "keys out of protocol order: {text}");
+    assert!(!text.contains("\"bundle\""));
+    let body: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(body["args_array"], json!([{ "env": "inst-1" }]), "keyword arguments travel only inside the pickle");
     assert_eq!(body["function_name"], "verify");
     let with_bundle = execute_request(&config(), &bundle, &run, true, &ctx());

@@ -8,6 +8,9 @@ use super::client::{from_js, to_js, CallOptions, Client};
 use super::env::Env;
 use super::task::Task;
 use super::{instances as flow, verify};
+use crate::core::client::{CallContext, ClientConfig};
+use crate::core::error::FleetError;
+use crate::core::http::{HttpRequest, HttpResponse};
 use crate::core::{account, envs, instances, tasks};
 
 /// A Fleet API client. Several clients with different keys can live in one process.
@@ -34,6 +37,22 @@ macro_rules! js_call {
 }
 pub(crate) use js_call;
 
+/// Builds a control-plane request for a call identity.
+type Build = Box<dyn FnOnce(&ClientConfig, &CallContext) -> Result<HttpRequest, FleetError>>;
+
+impl Fleet {
+    /// A control-plane call whose answer is plain JSON: one shared code path (and one state
+    /// machine in the wasm) for every such method.
+    fn plain(&self, opts: JsValue, build: Build, parse: fn(&HttpResponse, &str) -> Result<Value, FleetError>) -> js_sys::Promise {
+        let client = self.client.clone();
+        js_call!(client, {
+            let opts = CallOptions::from_js(&opts)?;
+            let (r, rid) = client.call(&opts, build).await?;
+            Ok(to_js(&parse(&r, &rid)?))
+        })
+    }
+}
+
 #[wasm_bindgen]
 impl Fleet {
     /// Creates a client. `apiKey` and `baseUrl` fall back to `FLEET_API_KEY` and `FLEET_BASE_URL`
@@ -55,12 +74,7 @@ impl Fleet {
     /// The team behind the API key, its instance limit and live instance count.
     #[wasm_bindgen(unchecked_return_type = "Promise<Account>")]
     pub fn account(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        let client = self.client.clone();
-        js_call!(client, {
-            let opts = CallOptions::from_js(&opts)?;
-            let (r, rid) = client.call(&opts, |c, ctx| Ok(account::request(c, ctx))).await?;
-            Ok(to_js(&account::parse(&r, &rid)?))
-        })
+        self.plain(opts, Box::new(|c, ctx| Ok(account::request(c, ctx))), account::parse)
     }
 
     /// Loads tasks, filtered by `keys`, `projectKey`, `envKey`, `dataId`, `dataVersion` and
@@ -132,34 +146,19 @@ impl Fleet {
     /// Every environment in the catalog.
     #[wasm_bindgen(js_name = listEnvs, unchecked_return_type = "Promise<Environment[]>")]
     pub fn list_envs(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        let client = self.client.clone();
-        js_call!(client, {
-            let opts = CallOptions::from_js(&opts)?;
-            let (r, rid) = client.call(&opts, |c, ctx| Ok(envs::list_request(c, ctx))).await?;
-            Ok(to_js(&envs::parse_list(&r, &rid)?))
-        })
+        self.plain(opts, Box::new(|c, ctx| Ok(envs::list_request(c, ctx))), envs::parse_list)
     }
 
     /// One environment of the catalog.
     #[wasm_bindgen(unchecked_return_type = "Promise<Environment>")]
     pub fn environment(&self, env_key: String, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        let client = self.client.clone();
-        js_call!(client, {
-            let opts = CallOptions::from_js(&opts)?;
-            let (r, rid) = client.call(&opts, |c, ctx| envs::get_request(c, &env_key, ctx)).await?;
-            Ok(to_js(&envs::parse_one(&r, &rid)?))
-        })
+        self.plain(opts, Box::new(move |c, ctx| envs::get_request(c, &env_key, ctx)), envs::parse_one)
     }
 
     /// The regions instances can run in.
     #[wasm_bindgen(js_name = listRegions, unchecked_return_type = "Promise<string[]>")]
     pub fn list_regions(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        let client = self.client.clone();
-        js_call!(client, {
-            let opts = CallOptions::from_js(&opts)?;
-            let (r, rid) = client.call(&opts, |c, ctx| Ok(envs::regions_request(c, ctx))).await?;
-            Ok(to_js(&envs::parse_regions(&r, &rid)?))
-        })
+        self.plain(opts, Box::new(|c, ctx| Ok(envs::regions_request(c, ctx))), envs::parse_regions)
     }
 
     /// Creates an instance and resolves once the server reports it (running, unless
@@ -205,25 +204,15 @@ impl Fleet {
         #[wasm_bindgen(unchecked_optional_param_type = "ListInstancesOptions")] filters: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
-        let client = self.client.clone();
-        js_call!(client, {
-            let filters = from_js(&filters, "listInstances filters")?;
-            let opts = CallOptions::from_js(&opts)?;
-            let (r, rid) = client.call(&opts, |c, ctx| instances::list_request(c, &filters, ctx)).await?;
-            Ok(to_js(&Value::Array(instances::parse_instances(&r, &rid)?)))
-        })
+        let build = move |c: &ClientConfig, ctx: &CallContext| instances::list_request(c, &from_js(&filters, "listInstances filters")?, ctx);
+        self.plain(opts, Box::new(build), |r, rid| instances::parse_instances(r, rid).map(Value::Array))
     }
 
     /// Stops an instance; resolves to its final state.
     #[wasm_bindgen(unchecked_return_type = "Promise<InstanceInfo>")]
     pub fn close(&self, instance_id: String, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        let client = self.client.clone();
-        js_call!(client, {
-            let opts = CallOptions::from_js(&opts)?;
-            super::heartbeat::stop_instance(&instance_id);
-            let (r, rid) = client.call(&opts, |c, ctx| instances::close_request(c, &instance_id, ctx)).await?;
-            Ok(to_js(&instances::parse_instance(&r, &rid)?))
-        })
+        super::heartbeat::stop_instance(&instance_id);
+        self.plain(opts, Box::new(move |c, ctx| instances::close_request(c, &instance_id, ctx)), instances::parse_instance)
     }
 
     /// Stops every instance of a run (`{ runId }`) or a profile (`{ profileId }`, `"self"` for
@@ -254,24 +243,14 @@ impl Fleet {
         #[wasm_bindgen(unchecked_optional_param_type = "ListRunsOptions")] filters: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
-        let client = self.client.clone();
-        js_call!(client, {
-            let filters = from_js(&filters, "listRuns filters")?;
-            let opts = CallOptions::from_js(&opts)?;
-            let (r, rid) = client.call(&opts, |c, ctx| envs::runs_request(c, &filters, ctx)).await?;
-            Ok(to_js(&envs::parse_runs(&r, &rid)?))
-        })
+        let build = move |c: &ClientConfig, ctx: &CallContext| envs::runs_request(c, &from_js(&filters, "listRuns filters")?, ctx);
+        self.plain(opts, Box::new(build), envs::parse_runs)
     }
 
     /// One heartbeat for an instance, by id (an `Env` beats on its own; see `env.heartbeat()`).
     #[wasm_bindgen(unchecked_return_type = "Promise<HeartbeatInfo>")]
     pub fn heartbeat(&self, instance_id: String, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        let client = self.client.clone();
-        js_call!(client, {
-            let opts = CallOptions::from_js(&opts)?;
-            let (r, rid) = client.call(&opts, |c, ctx| instances::heartbeat_request(c, &instance_id, None, ctx)).await?;
-            Ok(to_js(&instances::parse_heartbeat(&r, &rid)?))
-        })
+        self.plain(opts, Box::new(move |c, ctx| instances::heartbeat_request(c, &instance_id, None, ctx)), instances::parse_heartbeat)
     }
 
     /// Runs a task's verifier on the server against an env (or instance id); see `Task.verifyDetailed`.

@@ -16,8 +16,10 @@ function button(label, onClick) {
 }
 
 export function startDashboard(fleet, showError) {
+  // Tells the playground which instances were closed here, so it does not show a dead env.
+  const announce = (closed) => window.dispatchEvent(new CustomEvent('flotilla:closed', { detail: closed.map((i) => i.instanceId) }));
   const act = (work) => async () => {
-    try { await work(); await refresh(); } catch (error) { showError(error); }
+    try { announce([].concat(await work())); await refresh(); } catch (error) { showError(error); }
   };
 
   async function refresh() {

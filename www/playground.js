@@ -84,15 +84,22 @@ export async function startPlayground(fleet, showError) {
     }
   });
 
+  const forget = (status) => {
+    $('env-status').textContent = status;
+    $('app-frame').hidden = true;
+    $('stage-hint').hidden = false;
+    deadline = null;
+    env = null;
+  };
+  window.addEventListener('flotilla:closed', (event) => {
+    if (env && event.detail.includes(env.instanceId)) forget('stopped (closed from the dashboard)');
+  });
+
   $('close-env').addEventListener('click', async () => {
     if (!env) return;
     try {
       const closed = await env.close();
-      $('env-status').textContent = closed.status;
-      $('app-frame').hidden = true;
-      $('stage-hint').hidden = false;
-      deadline = null;
-      env = null;
+      forget(closed.status);
     } catch (error) {
       showError(error);
     }

@@ -77,6 +77,10 @@ test('sign in, launch, do the task in the iframe, verify, see it on the dashboar
   await page.waitForSelector(`#instances tr[data-instance="${instanceId}"]:has-text("stopped")`);
   await page.waitForSelector('#usage-text:has-text("0 of 10")');
   await shot('06-closed');
+  await page.click('[data-tab=playground]');
+  assert.match(await page.textContent('#env-status'), /stopped/, 'the playground knows its env was closed');
+  assert.equal(await page.isVisible('#app-frame'), false);
+  await page.click('[data-tab=dashboard]');
   const account = await (await fetch(`${server.baseUrl}/v1/account`, { headers: { Authorization: `Bearer ${server.apiKey}` } })).json();
   assert.equal(account.instance_count, 0);
 });

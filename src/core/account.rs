@@ -1,5 +1,5 @@
 //! `GET /v1/account` (protocol §5.3): the caller's team, profile and instance usage.
-use serde_json::Value;
+use crate::core::json::Value;
 
 use super::client::{CallContext, ClientConfig};
 use super::error::FleetError;

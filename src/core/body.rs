@@ -1,6 +1,6 @@
 //! Request bodies written in the protocol's key order (§5.1, §6, §7.4 give it per body), without
 //! paying for an order-preserving map everywhere else.
-use serde_json::Value;
+use crate::core::json::Value;
 
 /// A JSON object under construction; keys come out in the order they were pushed.
 #[derive(Debug, Default)]

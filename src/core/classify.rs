@@ -1,12 +1,12 @@
 //! Status + body -> typed error, following fleet-python's rules (protocol §3) minus its mistakes:
 //! a "version not found" message that also names the environment is still `VersionNotFound`.
-use serde_json::Value;
+use crate::core::json::Value;
 
 use super::error::{ErrorDetails, ErrorInfo, ErrorKind, FleetError};
 
 /// Maps an error response (status >= 400) to a [`FleetError`].
 pub fn classify_response(status: u16, body: &str, request_id: Option<&str>) -> FleetError {
-    let parsed: Option<Value> = serde_json::from_str(body).ok();
+    let parsed: Option<Value> = crate::core::json::parse(body).ok();
     let detail = parsed.as_ref().and_then(|v| v.get("detail"));
     let message = message_of(detail, body, status);
     let lower = message.to_ascii_lowercase();

@@ -1,5 +1,5 @@
 //! The catalog (§4), regions, and runs (§5.3).
-use serde_json::Value;
+use crate::core::json::Value;
 
 use super::client::{CallContext, ClientConfig};
 use super::error::FleetError;
@@ -73,7 +73,8 @@ pub fn parse_runs(response: &HttpResponse, request_id: &str) -> Result<Value, Fl
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::core::json::json;
+    
 
     fn config() -> ClientConfig {
         ClientConfig::new(Some("k".into()), Some("http://h/".into())).unwrap()

@@ -1,6 +1,6 @@
 //! The SDK's one error type. Every failure has a [`ErrorKind`] with a stable `code` (what programs
 //! match on) and a JS class name (what `instanceof` checks at the edge).
-use serde_json::Value;
+use crate::core::json::Value;
 
 pub use super::classify::classify_response;
 
@@ -173,7 +173,7 @@ impl FleetError {
         if let Some(body) = &self.body {
             let text = body.to_string();
             if secret.len() >= 4 && text.contains(secret) {
-                self.body = serde_json::from_str(&text.replace(secret, "[redacted]")).ok();
+                self.body = crate::core::json::parse(&text.replace(secret, "[redacted]")).ok();
             }
         }
         self

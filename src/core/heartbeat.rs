@@ -6,48 +6,105 @@
 //! started together drift apart. A failed beat is retried after 1 s, 2 s, 4 s ... capped at a
 //! quarter interval, so an outage of up to about two intervals is bridged before the server's
 //! deadline (three missed intervals). An expired instance leaves the schedule.
-use std::collections::{BTreeMap, BTreeSet};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
-/// Scheduling state of one env.
+/// Scheduling state of one env, with the caller's `payload` (the edge keeps its env handle here).
 #[derive(Debug, Clone, PartialEq)]
-struct Entry {
+struct Entry<T> {
+    id: u64,
     interval_ms: f64,
     next_due_ms: f64,
     failures: u32,
     in_flight: bool,
+    /// Bumped whenever the entry is re-queued: queue items of older generations are stale.
+    generation: u32,
+    payload: T,
 }
 
-/// Every scheduled env, by the edge's handle id, plus a queue ordered by due time, so finding
-/// the next beat costs O(log n) whatever the number of envs.
-#[derive(Debug, Default)]
-pub struct Scheduler {
-    entries: BTreeMap<u64, Entry>,
-    /// `(due time in whole ms, id)` of every env not currently beating.
-    queue: BTreeSet<(u64, u64)>,
+/// Every scheduled env, by the edge's handle id (ascending, as the edge hands them out), plus a
+/// min-heap of due times, so the next beat costs O(log n) whatever the number of envs.
+///
+/// Removal is lazy: a queue item whose env is gone, beating, or re-queued since is skipped when it
+/// surfaces, and the heap is rebuilt once stale items outnumber live ones.
+#[derive(Debug)]
+pub struct Scheduler<T> {
+    entries: Vec<Entry<T>>,
+    /// `(due time in whole ms, id, generation)`.
+    queue: BinaryHeap<Reverse<(u64, u64, u32)>>,
+}
+
+impl<T> Default for Scheduler<T> {
+    fn default() -> Self {
+        Scheduler { entries: Vec::new(), queue: BinaryHeap::new() }
+    }
 }
 
 fn slot(due_ms: f64) -> u64 {
     due_ms.max(0.0).ceil() as u64
 }
 
-impl Scheduler {
-    /// Schedules `id`'s first beat one interval from `now_ms`. `jitter` is uniform in [0, 1).
-    pub fn add(&mut self, id: u64, interval_s: f64, now_ms: f64, jitter: f64) {
-        let interval_ms = interval_s.max(1.0) * 1000.0;
-        let next_due_ms = now_ms + interval_ms * (1.0 - 0.1 * jitter);
-        self.remove(id);
-        self.entries.insert(id, Entry { interval_ms, next_due_ms, failures: 0, in_flight: false });
-        self.queue.insert((slot(next_due_ms), id));
+impl<T> Scheduler<T> {
+    fn position(&self, id: u64) -> Result<usize, usize> {
+        self.entries.binary_search_by_key(&id, |e| e.id)
     }
 
-    pub fn remove(&mut self, id: u64) {
-        if let Some(e) = self.entries.remove(&id) {
-            self.queue.remove(&(slot(e.next_due_ms), id));
+    fn entry_mut(&mut self, id: u64) -> Option<&mut Entry<T>> {
+        let at = self.position(id).ok()?;
+        Some(&mut self.entries[at])
+    }
+
+    /// Schedules `id`'s first beat one interval from `now_ms`. `jitter` is uniform in [0, 1).
+    pub fn add(&mut self, id: u64, payload: T, interval_s: f64, now_ms: f64, jitter: f64) {
+        let interval_ms = interval_s.max(1.0) * 1000.0;
+        let next_due_ms = now_ms + interval_ms * (1.0 - 0.1 * jitter);
+        let entry = Entry { id, interval_ms, next_due_ms, failures: 0, in_flight: false, generation: 0, payload };
+        let generation = match self.position(id) {
+            Ok(at) => {
+                let generation = self.entries[at].generation.wrapping_add(1);
+                self.entries[at] = Entry { generation, ..entry };
+                generation
+            }
+            Err(at) => {
+                self.entries.insert(at, entry);
+                0
+            }
+        };
+        self.enqueue((slot(next_due_ms), id, generation));
+    }
+
+    fn enqueue(&mut self, item: (u64, u64, u32)) {
+        self.queue.push(Reverse(item));
+        if self.queue.len() > 2 * self.entries.len() + 64 {
+            self.rebuild_queue();
         }
     }
 
+    pub fn remove(&mut self, id: u64) -> Option<T> {
+        let at = self.position(id).ok()?;
+        let payload = self.entries.remove(at).payload;
+        if self.queue.len() > 2 * self.entries.len() + 64 {
+            self.rebuild_queue();
+        }
+        Some(payload)
+    }
+
+    fn rebuild_queue(&mut self) {
+        let live = self.entries.iter().filter(|e| !e.in_flight).map(|e| Reverse((slot(e.next_due_ms), e.id, e.generation)));
+        self.queue = live.collect();
+    }
+
+    pub fn get(&self, id: u64) -> Option<&T> {
+        self.position(id).ok().map(|at| &self.entries[at].payload)
+    }
+
     pub fn contains(&self, id: u64) -> bool {
-        self.entries.contains_key(&id)
+        self.position(id).is_ok()
+    }
+
+    /// Every scheduled payload, by ascending id.
+    pub fn payloads(&self) -> impl Iterator<Item = &T> {
+        self.entries.iter().map(|e| &e.payload)
     }
 
     pub fn len(&self) -> usize {
@@ -58,20 +115,36 @@ impl Scheduler {
         self.entries.is_empty()
     }
 
+    /// Whether a queue item still stands for a waiting entry.
+    fn is_live(&self, (_, id, generation): (u64, u64, u32)) -> bool {
+        self.position(id).is_ok_and(|at| !self.entries[at].in_flight && self.entries[at].generation == generation)
+    }
+
+    /// Drops stale items from the top of the queue.
+    fn settle(&mut self) {
+        while let Some(&Reverse(item)) = self.queue.peek() {
+            if self.is_live(item) {
+                return;
+            }
+            self.queue.pop();
+        }
+    }
+
     /// When the next beat is due (epoch ms), among envs not already beating.
-    pub fn next_due(&self) -> Option<f64> {
-        self.queue.first().map(|(due, _)| *due as f64)
+    pub fn next_due(&mut self) -> Option<f64> {
+        self.settle();
+        self.queue.peek().map(|Reverse((due, _, _))| *due as f64)
     }
 
     /// The envs due at `now_ms`, marked as beating.
     pub fn take_due(&mut self, now_ms: f64) -> Vec<u64> {
         let mut due = Vec::new();
-        while let Some(&(at, id)) = self.queue.first() {
-            if at as f64 > now_ms {
+        while let Some(at) = self.next_due() {
+            if at > now_ms {
                 break;
             }
-            self.queue.pop_first();
-            if let Some(e) = self.entries.get_mut(&id) {
+            let Some(Reverse((_, id, _))) = self.queue.pop() else { break };
+            if let Some(e) = self.entry_mut(id) {
                 e.in_flight = true;
                 due.push(id);
             }
@@ -80,17 +153,18 @@ impl Scheduler {
     }
 
     fn requeue(&mut self, id: u64, next_due_ms: f64) {
-        if let Some(e) = self.entries.get_mut(&id) {
-            self.queue.remove(&(slot(e.next_due_ms), id));
+        if let Some(e) = self.entry_mut(id) {
             e.next_due_ms = next_due_ms;
             e.in_flight = false;
-            self.queue.insert((slot(next_due_ms), id));
+            e.generation = e.generation.wrapping_add(1);
+            let item = (slot(next_due_ms), id, e.generation);
+            self.enqueue(item);
         }
     }
 
     /// A beat succeeded; the server may have changed the interval.
     pub fn on_success(&mut self, id: u64, interval_s: Option<f64>, now_ms: f64, jitter: f64) {
-        let Some(e) = self.entries.get_mut(&id) else { return };
+        let Some(e) = self.entry_mut(id) else { return };
         if let Some(s) = interval_s.filter(|s| *s >= 1.0) {
             e.interval_ms = s * 1000.0;
         }
@@ -101,7 +175,7 @@ impl Scheduler {
 
     /// A beat failed in a way worth retrying; returns the delay before the retry (ms).
     pub fn on_failure(&mut self, id: u64, now_ms: f64) -> Option<f64> {
-        let e = self.entries.get_mut(&id)?;
+        let e = self.entry_mut(id)?;
         e.failures += 1;
         let delay = (1000.0 * 2f64.powi(e.failures as i32 - 1)).min(e.interval_ms / 4.0).max(250.0);
         self.requeue(id, now_ms + delay);
@@ -110,7 +184,7 @@ impl Scheduler {
 
     /// How many beats in a row have failed for `id`.
     pub fn failures(&self, id: u64) -> u32 {
-        self.entries.get(&id).map(|e| e.failures).unwrap_or(0)
+        self.position(id).map_or(0, |at| self.entries[at].failures)
     }
 }
 
@@ -120,9 +194,9 @@ mod tests {
 
     #[test]
     fn one_timer_serves_many_envs_in_due_order() {
-        let mut s = Scheduler::default();
-        s.add(1, 30.0, 0.0, 0.0);
-        s.add(2, 10.0, 0.0, 0.0);
+        let mut s = Scheduler::<()>::default();
+        s.add(1, (), 30.0, 0.0, 0.0);
+        s.add(2, (), 10.0, 0.0, 0.0);
         assert_eq!(s.next_due(), Some(10_000.0));
         assert!(s.take_due(9_999.0).is_empty());
         assert_eq!(s.take_due(10_000.0), vec![2]);
@@ -133,16 +207,16 @@ mod tests {
 
     #[test]
     fn jitter_makes_beats_up_to_ten_percent_early() {
-        let mut s = Scheduler::default();
-        s.add(1, 30.0, 0.0, 0.999);
+        let mut s = Scheduler::<()>::default();
+        s.add(1, (), 30.0, 0.0, 0.999);
         let due = s.next_due().unwrap();
         assert!((27_000.0..30_000.0).contains(&due), "{due}");
     }
 
     #[test]
     fn the_server_interval_wins() {
-        let mut s = Scheduler::default();
-        s.add(1, 30.0, 0.0, 0.0);
+        let mut s = Scheduler::<()>::default();
+        s.add(1, (), 30.0, 0.0, 0.0);
         s.take_due(30_000.0);
         s.on_success(1, Some(60.0), 30_000.0, 0.0);
         assert_eq!(s.next_due(), Some(90_000.0));
@@ -152,9 +226,9 @@ mod tests {
     /// the first success lands before the server's deadline of three intervals.
     #[test]
     fn retries_bridge_an_outage_shorter_than_two_intervals() {
-        let mut s = Scheduler::default();
+        let mut s = Scheduler::<()>::default();
         let interval = 30.0;
-        s.add(1, interval, 0.0, 0.0);
+        s.add(1, (), interval, 0.0, 0.0);
         let mut now = 0.0;
         let mut last_success = 0.0;
         let outage = 31_000.0..81_000.0;
@@ -175,11 +249,40 @@ mod tests {
 
     #[test]
     fn removed_envs_are_never_due() {
-        let mut s = Scheduler::default();
-        s.add(7, 30.0, 0.0, 0.0);
+        let mut s = Scheduler::<()>::default();
+        s.add(7, (), 30.0, 0.0, 0.0);
         s.remove(7);
         assert_eq!(s.next_due(), None);
         assert!(s.on_failure(7, 0.0).is_none());
         assert!(s.is_empty());
+    }
+
+    #[test]
+    fn re_adding_or_removing_leaves_no_stale_beat() {
+        let mut s = Scheduler::<&str>::default();
+        s.add(1, "a", 10.0, 0.0, 0.0);
+        s.add(2, "b", 20.0, 0.0, 0.0);
+        s.add(1, "a2", 30.0, 0.0, 0.0);
+        assert_eq!(s.get(1), Some(&"a2"));
+        assert_eq!(s.next_due(), Some(20_000.0), "the first schedule of 1 was replaced");
+        assert_eq!(s.remove(2), Some("b"));
+        assert_eq!(s.take_due(25_000.0), Vec::<u64>::new());
+        assert_eq!(s.take_due(30_000.0), vec![1]);
+        assert_eq!(s.payloads().collect::<Vec<_>>(), vec![&"a2"]);
+    }
+
+    /// Lazily removed items never pile up: the heap is rebuilt from the live entries.
+    #[test]
+    fn churn_keeps_the_queue_bounded() {
+        let mut s = Scheduler::<()>::default();
+        for id in 0..10_000u64 {
+            s.add(id, (), 30.0, 0.0, 0.0);
+            if id >= 10 {
+                s.remove(id - 10);
+            }
+        }
+        assert_eq!(s.len(), 10);
+        assert!(s.queue.len() <= 2 * s.len() + 64, "{}", s.queue.len());
+        assert_eq!(s.take_due(30_000.0).len(), 10);
     }
 }

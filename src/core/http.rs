@@ -1,6 +1,6 @@
 //! Plain data descriptions of an HTTP exchange: what the core asks the edge to send, and what the
 //! edge hands back. No I/O happens here.
-use serde_json::Value;
+use crate::core::json::Value;
 
 use super::error::{classify_response, FleetError};
 
@@ -70,7 +70,7 @@ impl HttpResponse {
         if self.status >= 400 {
             return Err(classify_response(self.status, &self.body, rid));
         }
-        serde_json::from_str(&self.body).map_err(|e| {
+        crate::core::json::parse(&self.body).map_err(|e| {
             let mut err = FleetError::invalid_response(format!("the server's {} response is not JSON: {e}", self.status));
             err.request_id = rid.map(str::to_string);
             err

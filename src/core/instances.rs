@@ -1,5 +1,5 @@
 //! Environment instances (protocol §5): create, read, list, close, heartbeat.
-use serde_json::{json, Value};
+use crate::core::json::Value;
 
 use super::body::Body;
 
@@ -120,7 +120,7 @@ pub fn instance_from_wire(wire: &Value) -> Result<Value, FleetError> {
     let mut instance = convert(wire, &INSTANCE)?;
     if let Some(urls) = instance.get_mut("urls").and_then(Value::as_object_mut) {
         let mcp = urls.get("root").and_then(Value::as_str).map(|r| format!("{r}mcp"));
-        urls.insert("mcp".into(), json!(mcp));
+        urls.insert("mcp".into(), Value::from(mcp));
     }
     Ok(instance)
 }

@@ -1,5 +1,6 @@
 use super::*;
-use serde_json::json;
+    use crate::core::json::json;
+
 
 fn config() -> ClientConfig {
     ClientConfig::new(Some("k".into()), Some("http://h".into())).unwrap()
@@ -20,7 +21,7 @@ fn minimal_create_body_matches_fleet_python() {
 fn full_create_body_keeps_the_protocol_key_order() {
     let options = json!({
         "envKey": "fira:1.2.3", "dataKey": "mydata:2", "region": "us-east-1", "runId": "run-1",
-        "envVariables": { "A": 1 }, "imageType": "mcp", "ttlSeconds": 600, "heartbeatInterval": 60,
+        "envVariables": { "A": 1 }, "imageType": "mcp", "ttlSeconds": 600, "heartbeatInterval": 60
     });
     let req = make_request(&config(), &options, CREATE_TIMEOUT_MS, &ctx()).unwrap();
     assert_eq!(

@@ -18,6 +18,7 @@ pub mod client;
 pub mod error;
 pub mod http;
 pub mod ids;
+pub mod json;
 pub mod query;
 pub mod tasks;
 

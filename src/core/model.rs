@@ -4,7 +4,7 @@
 //! converter serves every model, which keeps the WebAssembly small, and still checks that
 //! required fields are present with the right types (as fleet-python's pydantic models do).
 //! Unknown fields are ignored; absent optional fields become `null`.
-use serde_json::{Map, Value};
+use crate::core::json::{Map, Value};
 
 use super::error::FleetError;
 
@@ -106,7 +106,8 @@ pub fn convert_list(v: &Value, schema: &'static [Field]) -> Result<Value, FleetE
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::core::json::json;
+    
 
     static INNER: [Field; 1] = [req("api", "api", Kind::Str)];
     static OUTER: [Field; 4] = [

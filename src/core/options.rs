@@ -1,13 +1,13 @@
 //! Reading a caller's options object (already turned into JSON) with clear `ValidationError`s:
 //! unknown keys are refused (a typo must not silently do nothing), types are checked.
-use serde_json::{Map, Value};
+use crate::core::json::{Map, Value};
 
 use super::error::FleetError;
 
 /// A validated options object.
 #[derive(Debug)]
 pub struct Options<'a> {
-    map: Map<String, Value>,
+    map: Map,
     what: &'a str,
 }
 
@@ -80,7 +80,7 @@ impl<'a> Options<'a> {
     }
 
     /// A plain object (e.g. environment variables).
-    pub fn object(&self, key: &str) -> Result<Option<Map<String, Value>>, FleetError> {
+    pub fn object(&self, key: &str) -> Result<Option<Map>, FleetError> {
         match self.get(key) {
             None => Ok(None),
             Some(Value::Object(m)) => Ok(Some(m.clone())),
@@ -105,7 +105,8 @@ pub fn require_id(value: &str, what: &str) -> Result<(), FleetError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::core::json::json;
+    
 
     #[test]
     fn refuses_unknown_keys_and_wrong_types() {

@@ -1,6 +1,6 @@
 //! The instance manager ("runner") API (protocol §8), relative to `urls.manager.api`, and the
 //! runner-token fetch (§2.5).
-use serde_json::{json, Value};
+use crate::core::json::Value;
 
 use super::body::Body;
 use super::client::{CallContext, ClientConfig};
@@ -126,7 +126,7 @@ pub fn parse_token(response: &HttpResponse) -> Option<String> {
     if response.status != 200 {
         return None;
     }
-    let v: Value = serde_json::from_str(&response.body).ok()?;
+    let v: Value = crate::core::json::parse(&response.body).ok()?;
     v.get("token")?.as_str().map(str::to_string)
 }
 
@@ -140,7 +140,7 @@ pub fn parse_resources(r: &HttpResponse) -> Result<Value, FleetError> {
 /// A query answer; `success: false` becomes an error (a 4xx already is one).
 pub fn parse_query(r: &HttpResponse) -> Result<Value, FleetError> {
     let v = r.parse_with("", |v| convert(&v, &QUERY_RESULT))?;
-    if v["success"] == json!(false) {
+    if v["success"] == false {
         let message = v["error"].as_str().or(v["message"].as_str()).unwrap_or("query failed");
         return Err(FleetError::new(super::error::ErrorKind::BadRequest, message.to_string()));
     }
@@ -170,6 +170,7 @@ pub fn parse_diff(r: &HttpResponse) -> Result<Value, FleetError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::json::json;
 
     fn runner() -> Runner {
         Runner { base: "http://h/i/x/api/v1/env/".into(), token: Some("rt".into()) }

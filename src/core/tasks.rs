@@ -1,5 +1,5 @@
 //! Tasks (protocol §6): load, get, import, update, and the client-side `Task` shape.
-use serde_json::{json, Value};
+use crate::core::json::Value;
 
 use super::body::Body;
 
@@ -60,8 +60,8 @@ pub fn task_from_wire(wire: &Value) -> Result<Value, FleetError> {
     let verifier_code = t["verifier"].get("code").cloned();
     let verifier_id = t["verifier"].get("verifierId").cloned();
     let obj = t.as_object_mut().expect("convert returns an object");
-    obj.insert("envKey".into(), json!(env_key));
-    obj.insert("dataKey".into(), json!(data_key));
+    obj.insert("envKey".into(), Value::from(env_key));
+    obj.insert("dataKey".into(), Value::from(data_key));
     if let Some(code) = verifier_code {
         obj.insert("verifierFunc".into(), code);
     }
@@ -69,7 +69,7 @@ pub fn task_from_wire(wire: &Value) -> Result<Value, FleetError> {
         obj.insert("verifierId".into(), verifier_id.unwrap_or(Value::Null));
     }
     if obj["envVariables"].is_null() {
-        obj.insert("envVariables".into(), json!({}));
+        obj.insert("envVariables".into(), Value::Object(Default::default()));
     }
     Ok(t)
 }

@@ -1,5 +1,6 @@
 use super::*;
-use serde_json::json;
+    use crate::core::json::json;
+
 
 fn config() -> ClientConfig {
     ClientConfig::new(Some("k".into()), Some("http://h".into())).unwrap()
@@ -79,7 +80,7 @@ fn update_and_import_bodies_follow_the_protocol() {
     let task = json!({ "key": "k", "prompt": "p", "envId": "helpdesk", "verifierFunc": "def verify(env): return 1" });
     let req = import_request(&config(), &task, Some("proj"), &ctx()).unwrap();
     assert_eq!(req.url, "http://h/v1/tasks?project_key=proj");
-    let body: Value = serde_json::from_str(req.body.as_deref().unwrap()).unwrap();
+    let body: Value = crate::core::json::parse(req.body.as_deref().unwrap()).unwrap();
     assert_eq!(body["env_id"], "helpdesk");
     assert_eq!(body["verifier_func"], "def verify(env): return 1");
     assert!(import_request(&config(), &json!({ "key": "k", "prompt": "p", "envId": "e" }), None, &ctx()).is_err());

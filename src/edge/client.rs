@@ -1,6 +1,6 @@
 //! The state a `Fleet` client shares with its envs and tasks, and the one way calls are made.
 use js_sys::{Function, Object, Reflect};
-use serde_json::Value;
+use crate::core::json::Value;
 use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
@@ -161,5 +161,5 @@ pub fn from_js(value: &JsValue, what: &str) -> Result<Value, FleetError> {
     let text: String = js_sys::JSON::stringify(value)
         .map_err(|_| FleetError::validation(format!("{what} must be plain JSON data (no cycles or BigInts)")))?
         .into();
-    serde_json::from_str(&text).map_err(|e| FleetError::validation(format!("{what}: {e}")))
+    crate::core::json::parse(&text).map_err(|e| FleetError::validation(format!("{what}: {e}")))
 }

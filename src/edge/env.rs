@@ -3,7 +3,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::Function;
-use serde_json::Value;
+use crate::core::json::Value;
 use wasm_bindgen::prelude::*;
 
 use super::client::{from_js, to_js, CallOptions, Client};

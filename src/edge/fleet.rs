@@ -1,7 +1,7 @@
 //! The exported `Fleet` client class: the control plane (protocol §§4-7).
 use std::rc::Rc;
 
-use serde_json::Value;
+use crate::core::json::Value;
 use wasm_bindgen::prelude::*;
 
 use super::client::{from_js, to_js, CallOptions, Client};

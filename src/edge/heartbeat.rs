@@ -1,7 +1,6 @@
 //! Drives the core heartbeat [`Scheduler`] with one JS timer for all envs: it is armed for the
 //! next due beat only. In Node the timer is `unref`'d unless an env asked `keepProcessAlive`.
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use wasm_bindgen_futures::spawn_local;
@@ -16,8 +15,8 @@ use crate::core::heartbeat::Scheduler;
 
 #[derive(Default)]
 struct Driver {
-    schedule: Scheduler,
-    envs: BTreeMap<u64, Rc<EnvInner>>,
+    /// Every env with a running loop, by its handle id.
+    schedule: Scheduler<Rc<EnvInner>>,
     timer: Option<Timer>,
     /// When the armed timer fires (epoch ms), to avoid re-arming for the same moment.
     armed_for: Option<f64>,
@@ -31,8 +30,7 @@ thread_local! {
 pub fn start(env: &Rc<EnvInner>, interval_s: f64) {
     DRIVER.with(|d| {
         let mut d = d.borrow_mut();
-        d.schedule.add(env.id, interval_s, now_ms(), random());
-        d.envs.insert(env.id, env.clone());
+        d.schedule.add(env.id, env.clone(), interval_s, now_ms(), random());
     });
     rearm();
 }
@@ -42,14 +40,13 @@ pub fn stop(id: u64) {
     DRIVER.with(|d| {
         let mut d = d.borrow_mut();
         d.schedule.remove(id);
-        d.envs.remove(&id);
     });
     rearm();
 }
 
 /// Stops the loop of whichever env holds `instance_id` (after `fleet.close(id)`).
 pub fn stop_instance(instance_id: &str) {
-    let ids: Vec<u64> = DRIVER.with(|d| d.borrow().envs.values().filter(|e| e.instance_id() == instance_id).map(|e| e.id).collect());
+    let ids: Vec<u64> = DRIVER.with(|d| d.borrow().schedule.payloads().filter(|e| e.instance_id() == instance_id).map(|e| e.id).collect());
     ids.into_iter().for_each(stop);
 }
 
@@ -68,7 +65,7 @@ fn rearm() {
         d.timer = None;
         d.armed_for = due;
         if let Some(due) = due {
-            let keep_alive = d.envs.values().any(|e| e.keep_alive);
+            let keep_alive = d.schedule.payloads().any(|e| e.keep_alive);
             d.timer = Timer::new(due - now_ms(), keep_alive, fire);
         }
     });
@@ -80,7 +77,7 @@ fn fire() {
         d.timer = None;
         d.armed_for = None;
         let ids = d.schedule.take_due(now_ms());
-        ids.iter().filter_map(|id| d.envs.get(id).cloned()).collect()
+        ids.iter().filter_map(|id| d.schedule.get(*id).cloned()).collect()
     });
     for env in due {
         spawn_local(beat(env));
@@ -104,7 +101,7 @@ async fn beat(env: Rc<EnvInner>) {
         }
         Err(e) if matches!(e.kind, ErrorKind::NotFound) || e.status == Some(410) => {
             stop(env.id);
-            env.data.borrow_mut()["status"] = "stopped".into();
+            env.data.borrow_mut().set("status", "stopped");
             env.emit("expired", || errors::to_js(e.redact(env.client.config.api_key())));
             return;
         }

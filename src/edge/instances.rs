@@ -1,7 +1,7 @@
 //! Creating instances, with the duplicate-create recovery of §5.1, and reading them.
 use std::rc::Rc;
 
-use serde_json::Value;
+use crate::core::json::Value;
 
 use super::client::{CallOptions, Client};
 use super::env::Env;

@@ -2,7 +2,7 @@
 use std::rc::Rc;
 
 use js_sys::Function;
-use serde_json::{Map, Value};
+use crate::core::json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
 use super::client::{from_js, to_js, CallOptions, Client};
@@ -161,7 +161,7 @@ impl Task {
             if result["success"] != Value::Bool(true) {
                 return Err(failure(&result, ""));
             }
-            Ok(JsValue::from_f64(score(&result["result"])))
+            Ok(to_js(&Value::Number(score(&result["result"]))))
         })
     }
 }

@@ -1,6 +1,6 @@
 //! Server-side verification of a task against an env (§7): bundle, check, execute, and upload
 //! the bundle again when the server says it does not have it.
-use serde_json::Value;
+use crate::core::json::Value;
 use wasm_bindgen::prelude::*;
 
 use super::client::{CallOptions, Client};

@@ -3,7 +3,7 @@
 pub mod pickle;
 pub mod zip;
 
-use serde_json::{json, Value};
+use crate::core::json::{Number, Value};
 use sha2::{Digest, Sha256};
 
 use super::body::Body;
@@ -66,7 +66,7 @@ pub fn check_request(config: &ClientConfig, bundle: &Bundle, ctx: &CallContext) 
 /// Whether the server already has the bundle; anything unexpected means "upload it".
 pub fn parse_check(response: &HttpResponse) -> bool {
     response.status < 400
-        && serde_json::from_str::<Value>(&response.body).ok().and_then(|v| v.get("success")?.as_bool()) == Some(true)
+        && crate::core::json::parse(&response.body).ok().and_then(|v| v.get("success")?.as_bool()) == Some(true)
 }
 
 /// What to run: the verifier key, the instance, extra positional arguments and keyword arguments.
@@ -81,7 +81,7 @@ pub struct Execution<'a> {
 
 /// `POST /v1/verifiers/execute` (§7.4 key order); `bundle` is sent only when `upload`.
 pub fn execute_request(config: &ClientConfig, bundle: &Bundle, run: &Execution, upload: bool, ctx: &CallContext) -> HttpRequest {
-    let marker = json!({ "env": run.instance_id });
+    let marker: Value = Value::Object([("env".to_string(), Value::from(run.instance_id))].into_iter().collect());
     let mut positional = vec![Py::None];
     positional.extend(run.args.iter().map(Py::from));
     positional.push(Py::from(&marker));
@@ -114,14 +114,14 @@ pub fn parse_execute(response: &HttpResponse, request_id: &str) -> Result<Value,
 }
 
 /// The score of a result as fleet-python computes it: a number, `score` of an object, a
-/// numeric string; anything else is 0.
-pub fn score(result: &Value) -> f64 {
+/// numeric string; anything else is 0. It stays a JSON number (its text), so JS reads it exactly.
+pub fn score(result: &Value) -> Number {
     match result {
-        Value::Number(n) => n.as_f64().unwrap_or(0.0),
-        Value::Bool(b) => f64::from(u8::from(*b)),
-        Value::String(s) => s.trim().parse().unwrap_or(0.0),
-        Value::Object(m) => m.get("score").map(score).unwrap_or(0.0),
-        _ => 0.0,
+        Value::Number(n) => n.clone(),
+        Value::Bool(b) => Number::from(u8::from(*b)),
+        Value::String(s) => Number::parse(s.trim()).unwrap_or_else(|| Number::from(0u8)),
+        Value::Object(m) => m.get("score").map(score).unwrap_or_else(|| Number::from(0u8)),
+        _ => Number::from(0u8),
     }
 }
 

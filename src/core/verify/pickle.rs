@@ -1,7 +1,7 @@
 //! A protocol-2 pickle writer for plain data (None, bools, numbers, strings, lists, tuples,
 //! dicts): what `args` of `/v1/verifiers/execute` carries (§7.4). Python's `pickle.loads` reads
 //! it; nothing but these opcodes is ever emitted, so unpickling it runs no code.
-use serde_json::Value;
+use crate::core::json::{Number, Value};
 
 /// A Python value.
 #[derive(Debug, Clone, PartialEq)]
@@ -9,7 +9,9 @@ pub enum Py {
     None,
     Bool(bool),
     Int(i64),
-    Float(f64),
+    /// A float, or an integer too big for `i64`, written as its decimal text (pickle's `F` and
+    /// `I` opcodes), so Python reads exactly the number JS wrote.
+    Literal(Number),
     Str(String),
     List(Vec<Py>),
     Tuple(Vec<Py>),
@@ -22,7 +24,7 @@ impl From<&Value> for Py {
         match v {
             Value::Null => Py::None,
             Value::Bool(b) => Py::Bool(*b),
-            Value::Number(n) => n.as_i64().map(Py::Int).unwrap_or_else(|| Py::Float(n.as_f64().unwrap_or(0.0))),
+            Value::Number(n) => n.as_i64().map_or_else(|| Py::Literal(n.clone()), Py::Int),
             Value::String(s) => Py::Str(s.clone()),
             Value::Array(items) => Py::List(items.iter().map(Py::from).collect()),
             Value::Object(map) => Py::Dict(map.iter().map(|(k, v)| (Py::Str(k.clone()), Py::from(v))).collect()),
@@ -51,9 +53,10 @@ fn write(out: &mut Vec<u8>, v: &Py) {
             out.extend([0x8a, 8]);
             out.extend(i.to_le_bytes());
         }
-        Py::Float(f) => {
-            out.push(b'G');
-            out.extend(f.to_be_bytes());
+        Py::Literal(n) => {
+            out.push(if n.is_integer_literal() { b'I' } else { b'F' });
+            out.extend(n.as_str().as_bytes());
+            out.push(b'\n');
         }
         Py::Str(s) => {
             out.push(b'X');
@@ -98,7 +101,8 @@ pub fn dumps(v: &Py) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::core::json::json;
+    
 
     #[test]
     fn small_values_use_the_compact_opcodes() {
@@ -112,7 +116,7 @@ mod tests {
     fn python_loads_it_to_the_expected_value() {
         let payload = Py::Dict(vec![
             (Py::Str("args".into()), Py::Tuple(vec![Py::None, Py::from(&json!({ "env": "inst-1" }))])),
-            (Py::Str("kwargs".into()), Py::from(&json!({ "final_answer": "é 5", "n": [1, 300, 70000, -2, 5000000000i64, 1.5, true, null] }))),
+            (Py::Str("kwargs".into()), Py::from(&json!({ "final_answer": "é 5", "n": [1, 300, 70000, -2, 5000000000, 1.5, true, null] }))),
         ]);
         let hex: String = dumps(&payload).iter().map(|b| format!("{b:02x}")).collect();
         let script = format!(

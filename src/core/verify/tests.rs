@@ -1,4 +1,5 @@
 use super::*;
+    use crate::core::json::json;
 
 const CODE: &str = "import json\n\n@verifier(key='x')\ndef verify(env, final_answer=None):\n    return 1.0\n\ndef helper():\n    pass\n";
 
@@ -45,7 +46,7 @@ fn execute_body_follows_the_protocol() {
     let order = ["key", "sha256", "args", "args_array", "function_name", "timeout", "region"].map(at);
     assert!(order.windows(2).all(|w| w[0] < w[1]), "keys out of protocol order: {text}");
     assert!(!text.contains("\"bundle\""));
-    let body: Value = serde_json::from_str(&text).unwrap();
+    let body: Value = crate::core::json::parse(&text).unwrap();
     assert_eq!(body["args_array"], json!([{ "env": "inst-1" }]), "keyword arguments travel only inside the pickle");
     assert_eq!(body["function_name"], "verify");
     let with_bundle = execute_request(&config(), &bundle, &run, true, &ctx());
@@ -62,10 +63,12 @@ fn execute_body_follows_the_protocol() {
 
 #[test]
 fn scores_and_failures() {
-    assert_eq!(score(&json!(0.5)), 0.5);
-    assert_eq!(score(&json!({ "score": 1, "why": "x" })), 1.0);
-    assert_eq!(score(&json!("0.25")), 0.25);
-    assert_eq!(score(&json!(null)), 0.0);
+    assert_eq!(score(&json!(0.5)).as_str(), "0.5");
+    assert_eq!(score(&json!({ "score": 1, "why": "x" })).as_str(), "1");
+    assert_eq!(score(&json!(" 0.25 ")).as_str(), "0.25");
+    assert_eq!(score(&json!(true)).as_str(), "1");
+    assert_eq!(score(&json!("high")).as_str(), "0");
+    assert_eq!(score(&json!(null)).as_str(), "0");
     let failed = json!({ "success": false, "error": { "type": "ValueError", "message": "no ticket", "traceback": "T" } });
     let e = failure(&failed, "rid");
     assert_eq!(e.kind, ErrorKind::Verification);

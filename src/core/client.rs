@@ -48,7 +48,7 @@ impl ClientConfig {
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
             return Err(FleetError::validation(format!(
-                "`baseUrl` must start with http:// or https://, got {base_url:?}"
+                "`baseUrl` must start with http:// or https://, got `{base_url}`"
             )));
         }
         Ok(ClientConfig {

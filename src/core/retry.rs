@@ -4,6 +4,7 @@
 //! DELETE. Never retried: PUT (as fleet-python), 404 (fleet-python wastes ~7 s there), other 4xx.
 //! The wait is `Retry-After` (seconds or an HTTP date, capped at 120 s) when the server sends
 //! one, else full jitter: `0.5 s × 2^n × U(0,1)` before retry n.
+use crate::core::json::Number;
 use super::http::Method;
 
 /// The most a `Retry-After` may make us wait.
@@ -52,7 +53,7 @@ impl RetryPolicy {
 /// (`Wed, 21 Oct 2015 07:28:00 GMT`).
 pub fn parse_retry_after_ms(value: &str, now_ms: f64) -> Option<f64> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<f64>() {
+    if let Some(seconds) = Number::parse(value).map(|n| n.as_f64()) {
         return (seconds >= 0.0).then_some(seconds * 1000.0);
     }
     let parts: Vec<&str> = value.split_whitespace().collect();

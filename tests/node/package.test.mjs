@@ -3,7 +3,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync, rmSync, readdirSync } from 'node:fs';
+import { writeFileSync, rmSync, readdirSync, readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { startServer } from '../support/server.mjs';
 import { installPacked } from '../support/packed.mjs';
@@ -31,6 +32,17 @@ function run(file, source, env = {}) {
   });
   return JSON.parse(out);
 }
+
+/** The SDK issue's budget for the browser build: 90 KiB of gzip. Bytes, not time: the same
+ * toolchain gives the same file, so this cannot flake. */
+const WEB_WASM_GZIP_BUDGET = 90 * 1024;
+
+test('the published web .wasm stays within its gzip budget', () => {
+  const wasm = readFileSync(join(project, 'node_modules', 'flotilla', 'dist', 'web', 'flotilla_bg.wasm'));
+  const gzipped = gzipSync(wasm, { level: 9 }).length;
+  console.log(`# web .wasm: ${wasm.length} bytes raw, ${gzipped} bytes gzip -9 (budget ${WEB_WASM_GZIP_BUDGET})`);
+  assert.ok(gzipped <= WEB_WASM_GZIP_BUDGET, `web .wasm is ${gzipped} bytes gzipped, over the ${WEB_WASM_GZIP_BUDGET} budget`);
+});
 
 test('the tarball ships the wasm builds and entries only', () => {
   const files = readdirSync(join(project, 'node_modules', 'flotilla', 'dist', 'node'));

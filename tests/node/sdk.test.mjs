@@ -107,6 +107,29 @@ test('verify: final answers, failing verifiers and VerificationError', async () 
   }
 });
 
+test('numbers reach a verifier and come back exactly (JSON semantics, no float rounding)', async () => {
+  const numbers = await fleet.importTask({ key: 'node-numbers', prompt: 'p', envId: 'helpdesk',
+    verifierFunc: [
+      'def verify(env, final_answer=None):',
+      '    a = final_answer',
+      '    assert a["f"] == 0.1 + 0.2 and a["tiny"] == 5e-324 and a["neg"] == -0.5, a',
+      '    assert a["big"] == 12345678901234567000 and isinstance(a["big"], int), a',
+      '    assert a["ints"] == [0, -1, 2**53 + 2] and all(isinstance(i, int) for i in a["ints"]), a',
+      '    return {"score": a["f"], "echo": a}',
+      '',
+    ].join('\n') });
+  const answer = { f: 0.1 + 0.2, tiny: 5e-324, neg: -0.5, big: 12345678901234567000, ints: [0, -1, 2 ** 53 + 2] };
+  const env = await numbers.makeEnv();
+  try {
+    assert.equal(await numbers.verify(env, { finalAnswer: answer }), 0.1 + 0.2);
+    const detailed = await numbers.verifyDetailed(env, { finalAnswer: answer });
+    assert.equal(detailed.success, true, JSON.stringify(detailed.error));
+    assert.deepEqual(detailed.result.echo, answer);
+  } finally {
+    await env.close();
+  }
+});
+
 test('instances, runs, closeAll and waitUntilRunning', async () => {
   const a = await fleet.make({ envKey: 'helpdesk', runId: 'node-run' });
   const b = await fleet.instance(a.instanceId);

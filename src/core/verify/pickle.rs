@@ -116,12 +116,13 @@ mod tests {
     fn python_loads_it_to_the_expected_value() {
         let payload = Py::Dict(vec![
             (Py::Str("args".into()), Py::Tuple(vec![Py::None, Py::from(&json!({ "env": "inst-1" }))])),
-            (Py::Str("kwargs".into()), Py::from(&json!({ "final_answer": "é 5", "n": [1, 300, 70000, -2, 5000000000, 1.5, true, null] }))),
+            (Py::Str("kwargs".into()), Py::from(&json!({ "final_answer": "é 5", "n": [1, 300, 70000, -2, 5000000000, 1.5, true, null], "exact": [0.30000000000000004, 5e-324, 12345678901234567000] }))),
         ]);
         let hex: String = dumps(&payload).iter().map(|b| format!("{b:02x}")).collect();
         let script = format!(
             "import pickle; v = pickle.loads(bytes.fromhex('{hex}')); \
-             assert v == {{'args': (None, {{'env': 'inst-1'}}), 'kwargs': {{'final_answer': 'é 5', 'n': [1, 300, 70000, -2, 5000000000, 1.5, True, None]}}}}, v; print('ok')"
+             assert v == {{'args': (None, {{'env': 'inst-1'}}), 'kwargs': {{'final_answer': 'é 5', 'n': [1, 300, 70000, -2, 5000000000, 1.5, True, None], 'exact': [0.1 + 0.2, 5e-324, 12345678901234567000]}}}}, v; \
+             assert isinstance(v['kwargs']['exact'][2], int); print('ok')"
         );
         let out = std::process::Command::new("python3").args(["-c", &script]).output().expect("python3");
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok", "{}", String::from_utf8_lossy(&out.stderr));

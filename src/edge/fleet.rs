@@ -37,19 +37,32 @@ macro_rules! js_call {
 }
 pub(crate) use js_call;
 
-/// Builds a control-plane request for a call identity.
+/// Builds a control-plane request for a call identity; argument checks happen here, so a
+/// `ValidationError` rejects the call before anything is sent.
 type Build = Box<dyn FnOnce(&ClientConfig, &CallContext) -> Result<HttpRequest, FleetError>>;
+/// Turns the response (and its request id) into what the Promise resolves to.
+type Finish = Box<dyn FnOnce(&Rc<Client>, &HttpResponse, &str) -> Result<JsValue, FleetError>>;
 
 impl Fleet {
-    /// A control-plane call whose answer is plain JSON: one shared code path (and one state
-    /// machine in the wasm) for every such method.
-    fn plain(&self, opts: JsValue, build: Build, parse: fn(&HttpResponse, &str) -> Result<Value, FleetError>) -> js_sys::Promise {
+    /// One request, one answer: the shared code path (and the one state machine in the wasm) of
+    /// every control-plane method that is a single call.
+    fn call(&self, opts: JsValue, build: Build, finish: Finish) -> js_sys::Promise {
         let client = self.client.clone();
         js_call!(client, {
             let opts = CallOptions::from_js(&opts)?;
             let (r, rid) = client.call(&opts, build).await?;
-            Ok(to_js(&parse(&r, &rid)?))
+            finish(&client, &r, &rid)
         })
+    }
+
+    /// A single call whose answer is a plain JSON model.
+    fn plain(&self, opts: JsValue, build: Build, parse: fn(&HttpResponse, &str) -> Result<Value, FleetError>) -> js_sys::Promise {
+        self.call(opts, build, Box::new(move |_, r, rid| Ok(to_js(&parse(r, rid)?))))
+    }
+
+    /// A single call whose answer is one task.
+    fn task(&self, opts: JsValue, build: Build) -> js_sys::Promise {
+        self.call(opts, build, Box::new(|client, r, rid| Ok(Task::new(client.clone(), tasks::parse_one(r, rid)?).into())))
     }
 }
 
@@ -85,25 +98,23 @@ impl Fleet {
         #[wasm_bindgen(unchecked_optional_param_type = "LoadTasksOptions")] filters: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
-        let client = self.client.clone();
-        js_call!(client, {
-            let filter = tasks::load_filter(&from_js(&filters, "loadTasks filters")?)?;
-            let opts = CallOptions::from_js(&opts)?;
-            let (r, rid) = client.call(&opts, |c, ctx| Ok(tasks::load_request(c, &filter, ctx))).await?;
-            let list = tasks::parse_load(&r, &filter, &rid)?;
+        let filter = match from_js(&filters, "loadTasks filters").and_then(|f| tasks::load_filter(&f)) {
+            Ok(filter) => Rc::new(filter),
+            Err(e) => return js_sys::Promise::reject(&self.client.fail(e)),
+        };
+        let for_request = filter.clone();
+        let build = move |c: &ClientConfig, ctx: &CallContext| Ok(tasks::load_request(c, &for_request, ctx));
+        let finish = move |client: &Rc<Client>, r: &HttpResponse, rid: &str| {
+            let list = tasks::parse_load(r, &filter, rid)?;
             Ok(list.into_iter().map(|t| JsValue::from(Task::new(client.clone(), t))).collect::<js_sys::Array>().into())
-        })
+        };
+        self.call(opts, Box::new(build), Box::new(finish))
     }
 
     /// One task by key (`NotFoundError` when there is none).
     #[wasm_bindgen(js_name = getTask, unchecked_return_type = "Promise<Task>")]
     pub fn get_task(&self, key: String, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        let client = self.client.clone();
-        js_call!(client, {
-            let opts = CallOptions::from_js(&opts)?;
-            let (r, rid) = client.call(&opts, |c, ctx| tasks::get_request(c, &key, ctx)).await?;
-            Ok(Task::new(client.clone(), tasks::parse_one(&r, &rid)?).into())
-        })
+        self.task(opts, Box::new(move |c, ctx| tasks::get_request(c, &key, ctx)))
     }
 
     /// Imports (creates or replaces) a task; `projectKey` files it under a project.
@@ -114,16 +125,13 @@ impl Fleet {
         #[wasm_bindgen(unchecked_optional_param_type = "{ projectKey?: string }")] options: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
-        let client = self.client.clone();
-        js_call!(client, {
+        let build = move |c: &ClientConfig, ctx: &CallContext| {
             let task = from_js(&task, "importTask task")?;
             let o = from_js(&options, "importTask options")?;
-            let options = crate::core::options::Options::new(&o, "importTask options", &["projectKey"])?;
-            let project = options.string("projectKey", true)?;
-            let opts = CallOptions::from_js(&opts)?;
-            let (r, rid) = client.call(&opts, |c, ctx| tasks::import_request(c, &task, project.as_deref(), ctx)).await?;
-            Ok(Task::new(client.clone(), tasks::parse_one(&r, &rid)?).into())
-        })
+            let project = crate::core::options::Options::new(&o, "importTask options", &["projectKey"])?.string("projectKey", true)?;
+            tasks::import_request(c, &task, project.as_deref(), ctx)
+        };
+        self.task(opts, Box::new(build))
     }
 
     /// Changes a task's `prompt`, `verifierCode` or `metadata` (a PUT: never retried).
@@ -134,13 +142,8 @@ impl Fleet {
         #[wasm_bindgen(unchecked_param_type = "UpdateTaskInput")] changes: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
-        let client = self.client.clone();
-        js_call!(client, {
-            let changes = from_js(&changes, "updateTask changes")?;
-            let opts = CallOptions::from_js(&opts)?;
-            let (r, rid) = client.call(&opts, |c, ctx| tasks::update_request(c, &key, &changes, ctx)).await?;
-            Ok(Task::new(client.clone(), tasks::parse_one(&r, &rid)?).into())
-        })
+        let build = move |c: &ClientConfig, ctx: &CallContext| tasks::update_request(c, &key, &from_js(&changes, "updateTask changes")?, ctx);
+        self.task(opts, Box::new(build))
     }
 
     /// Every environment in the catalog.
@@ -223,17 +226,15 @@ impl Fleet {
         #[wasm_bindgen(unchecked_param_type = "CloseAllOptions")] filter: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
-        let client = self.client.clone();
-        js_call!(client, {
-            let filter = from_js(&filter, "closeAll filter")?;
-            let opts = CallOptions::from_js(&opts)?;
-            let (r, rid) = client.call(&opts, |c, ctx| instances::close_all_request(c, &filter, ctx)).await?;
-            let closed = instances::parse_instances(&r, &rid)?;
+        let build = move |c: &ClientConfig, ctx: &CallContext| instances::close_all_request(c, &from_js(&filter, "closeAll filter")?, ctx);
+        let finish = |_: &Rc<Client>, r: &HttpResponse, rid: &str| {
+            let closed = instances::parse_instances(r, rid)?;
             for i in &closed {
                 super::heartbeat::stop_instance(i["instanceId"].as_str().unwrap_or_default());
             }
             Ok(to_js(&Value::Array(closed)))
-        })
+        };
+        self.call(opts, Box::new(build), Box::new(finish))
     }
 
     /// Runs (instances grouped by `runId`): `status` is `active` (default), `inactive` or `all`.

@@ -78,6 +78,40 @@ impl Map {
     }
 }
 
+impl Map {
+    /// The object the reader saw, in document order; for a repeated key the last value wins, in
+    /// the first one's place (what `JSON.parse` does). Big objects find repeats through a small
+    /// hash table of indices, so reading one never costs a scan per key.
+    pub(super) fn from_read(pairs: Vec<(String, Value)>) -> Map {
+        if pairs.len() <= 16 {
+            return pairs.into_iter().collect();
+        }
+        let mask = (pairs.len() * 2).next_power_of_two() - 1;
+        let mut slots = vec![usize::MAX; mask + 1];
+        let mut out: Vec<(String, Value)> = Vec::with_capacity(pairs.len());
+        for (key, value) in pairs {
+            // FNV-1a: a few instructions, no hashing crate in the wasm.
+            let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+            let mut slot = hash as usize & mask;
+            loop {
+                match slots[slot] {
+                    usize::MAX => {
+                        slots[slot] = out.len();
+                        out.push((key, value));
+                        break;
+                    }
+                    at if out[at].0 == key => {
+                        out[at].1 = value;
+                        break;
+                    }
+                    _ => slot = (slot + 1) & mask,
+                }
+            }
+        }
+        Map(out)
+    }
+}
+
 /// Key order does not matter for equality, as in JSON itself.
 impl PartialEq for Map {
     fn eq(&self, other: &Map) -> bool {

@@ -106,9 +106,9 @@ impl Reader<'_> {
     }
 
     fn object(&mut self) -> Result<Value, ParseError> {
-        let mut map = Map::new();
+        let mut pairs = Vec::new();
         if self.eat(b'}') {
-            return Ok(Value::Object(map));
+            return Ok(Value::Object(Map::new()));
         }
         loop {
             self.skip_whitespace();
@@ -119,9 +119,9 @@ impl Reader<'_> {
             if !self.eat(b':') {
                 return Err(self.error("expected `:`"));
             }
-            map.insert(key, self.value()?);
+            pairs.push((key, self.value()?));
             if self.eat(b'}') {
-                return Ok(Value::Object(map));
+                return Ok(Value::Object(Map::from_read(pairs)));
             }
             if !self.eat(b',') {
                 return Err(self.error("expected `,` or `}`"));

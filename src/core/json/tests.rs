@@ -26,6 +26,19 @@ fn keeps_key_order_and_lets_the_last_duplicate_win() {
 }
 
 #[test]
+fn big_objects_follow_the_same_repeat_rules() {
+    let n = 200_000;
+    let mut text: String = (0..n).map(|i| format!("\"k{i}\":{i},")).collect();
+    text.push_str("\"k7\":\"again\"");
+    let v = read(&format!("{{{text}}}"));
+    let map = v.as_object().unwrap();
+    assert_eq!(map.len(), n);
+    assert_eq!(map.keys().nth(7).map(String::as_str), Some("k7"), "a repeated key keeps its first place");
+    assert_eq!(v["k7"], "again", "and takes its last value");
+    assert_eq!(v["k199999"], 199_999i64);
+}
+
+#[test]
 fn decodes_escapes_and_surrogate_pairs() {
     assert_eq!(read(r#""\u00e9\ud83d\ude00\/\b\f""#), "é😀/\u{8}\u{c}");
     assert_eq!(read(r#""\ud800x""#), "\u{fffd}x", "a lone surrogate is replaced, not fatal");

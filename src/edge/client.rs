@@ -152,14 +152,22 @@ pub fn to_js(value: &Value) -> JsValue {
     js_sys::JSON::parse(&value.to_string()).unwrap_or(JsValue::NULL)
 }
 
+/// A string argument. wasm-bindgen's own conversion of a `String` parameter trusts the caller (a
+/// number there can fault the module), so exports take a `JsValue` and check it here.
+pub fn string_arg(value: &JsValue, what: &str) -> Result<String, FleetError> {
+    value.as_string().ok_or_else(|| FleetError::validation(format!("{what} must be a string")))
+}
+
 /// A plain JS value -> JSON (for options objects). Functions and other non-JSON values are
 /// refused with a `ValidationError`.
 pub fn from_js(value: &JsValue, what: &str) -> Result<Value, FleetError> {
     if value.is_undefined() || value.is_null() {
         return Ok(Value::Null);
     }
-    let text: String = js_sys::JSON::stringify(value)
-        .map_err(|_| FleetError::validation(format!("{what} must be plain JSON data (no cycles or BigInts)")))?
-        .into();
+    // `JSON.stringify` throws on cycles and BigInts, and gives `undefined` for a function or a
+    // symbol: all of them are refused here, before anything is sent.
+    let text = js_sys::JSON::stringify(value).ok().and_then(|text| text.as_string()).ok_or_else(|| {
+        FleetError::validation(format!("{what} must be plain JSON data (not a function, symbol, BigInt or cyclic object)"))
+    })?;
     crate::core::json::parse(&text).map_err(|e| FleetError::validation(format!("{what}: {e}")))
 }

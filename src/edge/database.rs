@@ -3,7 +3,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
 
-use super::client::from_js;
+use super::client::{from_js, string_arg};
 use super::env::EnvInner;
 use crate::core::runner;
 
@@ -19,10 +19,10 @@ impl Database {
         Database { env, name }
     }
 
-    fn run(&self, sql: String, args: JsValue, opts: JsValue, read_only: bool) -> js_sys::Promise {
+    fn run(&self, sql: JsValue, args: JsValue, opts: JsValue, read_only: bool) -> js_sys::Promise {
         let name = self.name.clone();
-        let args = match from_js(&args, "SQL arguments") {
-            Ok(args) => args,
+        let (sql, args) = match string_arg(&sql, "SQL").and_then(|sql| Ok((sql, from_js(&args, "SQL arguments")?))) {
+            Ok(checked) => checked,
             Err(e) => return js_sys::Promise::reject(&self.env.client.fail(e)),
         };
         self.env.runner_promise(opts, move |r| r.query(&name, &sql, Some(&args), read_only), runner::parse_query)
@@ -41,7 +41,7 @@ impl Database {
     #[wasm_bindgen(unchecked_return_type = "Promise<QueryResult>")]
     pub fn query(
         &self,
-        sql: String,
+        #[wasm_bindgen(unchecked_param_type = "string")] sql: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "SqlValue[]")] args: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
@@ -52,7 +52,7 @@ impl Database {
     #[wasm_bindgen(unchecked_return_type = "Promise<QueryResult>")]
     pub fn exec(
         &self,
-        sql: String,
+        #[wasm_bindgen(unchecked_param_type = "string")] sql: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "SqlValue[]")] args: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {

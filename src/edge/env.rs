@@ -6,7 +6,7 @@ use js_sys::Function;
 use crate::core::json::Value;
 use wasm_bindgen::prelude::*;
 
-use super::client::{from_js, to_js, CallOptions, Client};
+use super::client::{from_js, string_arg, to_js, CallOptions, Client};
 use super::database::Database;
 use super::fleet::js_call;
 use super::{heartbeat, instances as flow};
@@ -193,10 +193,13 @@ impl Env {
     /// Listens to heartbeat events: `beat` (the server's answer, with the new deadline), `error`
     /// (a failed beat; the loop retries), `expired` (the server says the instance is gone; the loop
     /// has stopped).
-    pub fn on(&self, #[wasm_bindgen(unchecked_param_type = "'beat' | 'error' | 'expired'")] event: String, #[wasm_bindgen(unchecked_param_type = "(payload: HeartbeatEvent) => void")] listener: Function) -> Result<(), JsValue> {
-        if !matches!(event.as_str(), "beat" | "error" | "expired") {
-            return Err(super::errors::to_js(FleetError::validation(format!("unknown event `{event}`: use beat, error or expired"))));
-        }
+    pub fn on(&self, #[wasm_bindgen(unchecked_param_type = "'beat' | 'error' | 'expired'")] event: JsValue, #[wasm_bindgen(unchecked_param_type = "(payload: HeartbeatEvent) => void")] listener: JsValue) -> Result<(), JsValue> {
+        let event = string_arg(&event, "event").and_then(|event| match event.as_str() {
+            "beat" | "error" | "expired" => Ok(event),
+            _ => Err(FleetError::validation(format!("unknown event `{event}`: use beat, error or expired"))),
+        });
+        let listener = listener.dyn_into::<Function>().map_err(|_| FleetError::validation("the listener must be a function"));
+        let (event, listener) = event.and_then(|e| Ok((e, listener?))).map_err(super::errors::to_js)?;
         self.inner.listeners.borrow_mut().push((event, listener));
         Ok(())
     }
@@ -204,10 +207,11 @@ impl Env {
     /// Removes a listener added with `on`.
     pub fn off(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "'beat' | 'error' | 'expired'")] event: String,
-        #[wasm_bindgen(unchecked_param_type = "(payload: HeartbeatEvent) => void")] listener: Function,
+        #[wasm_bindgen(unchecked_param_type = "'beat' | 'error' | 'expired'")] event: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "(payload: HeartbeatEvent) => void")] listener: JsValue,
     ) {
-        self.inner.listeners.borrow_mut().retain(|(e, f)| !(e == &event && f == &listener));
+        let event = event.as_string();
+        self.inner.listeners.borrow_mut().retain(|(e, f)| !(event.as_ref() == Some(e) && AsRef::<JsValue>::as_ref(f) == &listener));
     }
 
     /// Starts the heartbeat loop (at `intervalSeconds`, else the instance's interval).
@@ -290,8 +294,9 @@ impl Env {
     }
 
     /// A SQLite resource of the instance: `current` (default) or `seed`.
-    pub fn db(&self, name: Option<String>) -> Database {
-        Database::new(self.inner.clone(), name.unwrap_or_else(|| "current".into()))
+    pub fn db(&self, #[wasm_bindgen(unchecked_optional_param_type = "string | null")] name: JsValue) -> Result<Database, JsValue> {
+        let name = if name.is_undefined() || name.is_null() { Ok("current".to_string()) } else { string_arg(&name, "the database name") };
+        Ok(Database::new(self.inner.clone(), name.map_err(super::errors::to_js)?))
     }
 
     /// Puts the `current` database back to the seed.

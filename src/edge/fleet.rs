@@ -4,7 +4,7 @@ use std::rc::Rc;
 use crate::core::json::Value;
 use wasm_bindgen::prelude::*;
 
-use super::client::{from_js, to_js, CallOptions, Client};
+use super::client::{from_js, string_arg, to_js, CallOptions, Client};
 use super::env::Env;
 use super::task::Task;
 use super::{instances as flow, verify};
@@ -113,8 +113,8 @@ impl Fleet {
 
     /// One task by key (`NotFoundError` when there is none).
     #[wasm_bindgen(js_name = getTask, unchecked_return_type = "Promise<Task>")]
-    pub fn get_task(&self, key: String, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        self.task(opts, Box::new(move |c, ctx| tasks::get_request(c, &key, ctx)))
+    pub fn get_task(&self, #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+        self.task(opts, Box::new(move |c, ctx| tasks::get_request(c, &string_arg(&key, "task key")?, ctx)))
     }
 
     /// Imports (creates or replaces) a task; `projectKey` files it under a project.
@@ -138,11 +138,13 @@ impl Fleet {
     #[wasm_bindgen(js_name = updateTask, unchecked_return_type = "Promise<Task>")]
     pub fn update_task(
         &self,
-        key: String,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "UpdateTaskInput")] changes: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
-        let build = move |c: &ClientConfig, ctx: &CallContext| tasks::update_request(c, &key, &from_js(&changes, "updateTask changes")?, ctx);
+        let build = move |c: &ClientConfig, ctx: &CallContext| {
+            tasks::update_request(c, &string_arg(&key, "task key")?, &from_js(&changes, "updateTask changes")?, ctx)
+        };
         self.task(opts, Box::new(build))
     }
 
@@ -154,8 +156,8 @@ impl Fleet {
 
     /// One environment of the catalog.
     #[wasm_bindgen(unchecked_return_type = "Promise<Environment>")]
-    pub fn environment(&self, env_key: String, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        self.plain(opts, Box::new(move |c, ctx| envs::get_request(c, &env_key, ctx)), envs::parse_one)
+    pub fn environment(&self, #[wasm_bindgen(unchecked_param_type = "string")] #[wasm_bindgen(js_name = envKey)] env_key: JsValue, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+        self.plain(opts, Box::new(move |c, ctx| envs::get_request(c, &string_arg(&env_key, "envKey")?, ctx)), envs::parse_one)
     }
 
     /// The regions instances can run in.
@@ -187,12 +189,13 @@ impl Fleet {
     #[wasm_bindgen(unchecked_return_type = "Promise<Env>")]
     pub fn instance(
         &self,
-        instance_id: String,
+        #[wasm_bindgen(unchecked_param_type = "string")] #[wasm_bindgen(js_name = instanceId)] instance_id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "InstanceOptions")] options: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
         let client = self.client.clone();
         js_call!(client, {
+            let instance_id = string_arg(&instance_id, "instance id")?;
             let options = from_js(&options, "instance options")?;
             let opts = CallOptions::from_js(&opts)?;
             let data = flow::get(&client, &instance_id, &opts).await?;
@@ -213,9 +216,12 @@ impl Fleet {
 
     /// Stops an instance; resolves to its final state.
     #[wasm_bindgen(unchecked_return_type = "Promise<InstanceInfo>")]
-    pub fn close(&self, instance_id: String, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        super::heartbeat::stop_instance(&instance_id);
-        self.plain(opts, Box::new(move |c, ctx| instances::close_request(c, &instance_id, ctx)), instances::parse_instance)
+    pub fn close(&self, #[wasm_bindgen(unchecked_param_type = "string")] #[wasm_bindgen(js_name = instanceId)] instance_id: JsValue, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+        if let Some(id) = instance_id.as_string() {
+            super::heartbeat::stop_instance(&id);
+        }
+        let build = move |c: &ClientConfig, ctx: &CallContext| instances::close_request(c, &string_arg(&instance_id, "instance id")?, ctx);
+        self.plain(opts, Box::new(build), instances::parse_instance)
     }
 
     /// Stops every instance of a run (`{ runId }`) or a profile (`{ profileId }`, `"self"` for
@@ -250,8 +256,9 @@ impl Fleet {
 
     /// One heartbeat for an instance, by id (an `Env` beats on its own; see `env.heartbeat()`).
     #[wasm_bindgen(unchecked_return_type = "Promise<HeartbeatInfo>")]
-    pub fn heartbeat(&self, instance_id: String, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        self.plain(opts, Box::new(move |c, ctx| instances::heartbeat_request(c, &instance_id, None, ctx)), instances::parse_heartbeat)
+    pub fn heartbeat(&self, #[wasm_bindgen(unchecked_param_type = "string")] #[wasm_bindgen(js_name = instanceId)] instance_id: JsValue, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+        let build = move |c: &ClientConfig, ctx: &CallContext| instances::heartbeat_request(c, &string_arg(&instance_id, "instance id")?, None, ctx);
+        self.plain(opts, Box::new(build), instances::parse_heartbeat)
     }
 
     /// Runs a task's verifier on the server against an env (or instance id); see `Task.verifyDetailed`.

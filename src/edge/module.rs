@@ -66,7 +66,7 @@ pub fn make_env(
 
 /// `fleet.heartbeat` on the default client.
 #[wasm_bindgen(unchecked_return_type = "Promise<HeartbeatInfo>")]
-pub fn heartbeat(instance_id: String, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> Promise {
+pub fn heartbeat(#[wasm_bindgen(unchecked_param_type = "string")] #[wasm_bindgen(js_name = instanceId)] instance_id: JsValue, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> Promise {
     with_default(|f| f.heartbeat(instance_id, opts))
 }
 

@@ -66,6 +66,14 @@ test('an env: make, state, db, reset, diff, verify, close', async () => {
     assert.deepEqual(open.rows, [[5]]);
     await assert.rejects(db.query('DELETE FROM tickets'), (e) => e instanceof F.FleetError && /Write refused/.test(e.message));
     assert.ok((await db.describe()).tables.some((t) => t.name === 'comments'));
+    // Arguments of the wrong type are ValidationErrors, thrown (sync methods) or rejected.
+    assert.throws(() => env.db(5), F.ValidationError);
+    assert.equal(env.db(null).name, 'current');
+    await assert.rejects(db.query(42), F.ValidationError);
+    await assert.rejects(db.exec(undefined), F.ValidationError);
+    assert.throws(() => env.on('beat', 'not a function'), F.ValidationError);
+    assert.throws(() => env.on(7, () => {}), F.ValidationError);
+    env.off(7, () => {}); // nothing to remove: no error
 
     assert.equal(await task.verify(env), 0, 'nothing done yet');
     await db.exec("UPDATE tickets SET status = 'resolved' WHERE id = ?", [2]);
@@ -210,6 +218,16 @@ test('bad arguments are ValidationErrors and send nothing', async () => {
     () => counting.updateTask('k', {}),
     () => counting.account({ timeoutMs: -1 }),
     () => counting.account({ signal: 'nope' }),
+    () => counting.loadTasks(() => ({ keys: ['a'] })),
+    () => counting.getTask(123),
+    () => counting.updateTask(undefined, { prompt: 'x' }),
+    () => counting.environment({}),
+    () => counting.instance(5),
+    () => counting.close(null),
+    () => counting.heartbeat(['i']),
+    () => counting.make(Symbol('helpdesk')),
+    () => counting.importTask({ key: 'k', prompt: 'p', envId: 'helpdesk', metadata: { n: 1n } }),
+    () => counting.updateTask('k', { metadata: (() => { const o = {}; o.self = o; return o; })() }),
   ];
   for (const call of bad) {
     await assert.rejects(call(), (e) => e instanceof F.ValidationError && e.code === 'validation_error' && e.status === null);

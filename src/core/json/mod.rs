@@ -1,8 +1,9 @@
 //! A small JSON value: what the SDK reads from servers and from JS, and writes back.
 //!
-//! Objects keep their keys in the order they arrived (or were inserted), so a model reaches JS
-//! with the server's key order and a request body goes out in the protocol's. Lookup is a linear
-//! scan: the objects of this protocol have a handful of keys.
+//! Objects keep their keys in the order they arrived or were inserted, so model objects reach JS
+//! in the protocol's field order and request bodies go out in the protocol's key order. Lookup is
+//! a linear scan, since the objects of this protocol have a handful of keys; only the reader, which
+//! may meet a big object, indexes keys to find repeats.
 mod number;
 mod parse;
 mod write;
@@ -76,9 +77,7 @@ impl Map {
     pub fn keys(&self) -> impl Iterator<Item = &String> {
         self.0.iter().map(|(k, _)| k)
     }
-}
 
-impl Map {
     /// The object the reader saw, in document order; for a repeated key the last value wins, in
     /// the first one's place (what `JSON.parse` does). Big objects find repeats through a small
     /// hash table of indices, so reading one never costs a scan per key.

@@ -271,11 +271,6 @@ impl Fleet {
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
         let client = self.client.clone();
-        js_call!(client, {
-            let task = Task::data_of(&task)?;
-            let options = from_js(&options, "verify options")?;
-            let opts = CallOptions::from_js(&opts)?;
-            Ok(to_js(&verify::detailed(&client, &task, &env, &options, &opts).await?))
-        })
+        js_call!(client, Ok(to_js(&verify::detailed_js(&client, &Task::data_of(&task)?, &env, &options, &opts).await?)))
     }
 }

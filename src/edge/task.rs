@@ -12,12 +12,6 @@ use super::{instances as flow, verify};
 use crate::core::error::FleetError;
 use crate::core::verify::{failure, score};
 
-/// `verify::detailed` with the JS arguments of `verifyDetailed` and `verify` read.
-async fn run_verifier(client: &Client, task: &Value, env: &JsValue, options: &JsValue, opts: &JsValue) -> Result<Value, FleetError> {
-    let options = from_js(options, "verify options")?;
-    verify::detailed(client, task, env, &options, &CallOptions::from_js(opts)?).await
-}
-
 /// A task: a prompt, the environment it runs in, and the verifier that scores it.
 #[wasm_bindgen]
 pub struct Task {
@@ -40,6 +34,14 @@ impl Task {
 
     fn field(&self, key: &str) -> JsValue {
         to_js(&self.data[key])
+    }
+
+    /// Runs this task's verifier (one code path for `verifyDetailed` and `verify`); `finish`
+    /// turns the server's result into what the Promise resolves to.
+    fn run_verifier(&self, env: JsValue, options: JsValue, opts: JsValue, finish: fn(Value) -> Result<JsValue, FleetError>) -> js_sys::Promise {
+        let client = self.client.clone();
+        let data = self.data.clone();
+        js_call!(client, finish(verify::detailed_js(&client, &data, &env, &options, &opts).await?))
     }
 
     fn text(&self, key: &str) -> String {
@@ -140,9 +142,7 @@ impl Task {
         #[wasm_bindgen(unchecked_optional_param_type = "VerifyOptions")] options: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
-        let client = self.client.clone();
-        let data = self.data.clone();
-        js_call!(client, Ok(to_js(&run_verifier(&client, &data, &env, &options, &opts).await?)))
+        self.run_verifier(env, options, opts, |result| Ok(to_js(&result)))
     }
 
     /// The score (a number; `score` of an object result). Rejects with `VerificationError`
@@ -154,10 +154,7 @@ impl Task {
         #[wasm_bindgen(unchecked_optional_param_type = "VerifyOptions")] options: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
-        let client = self.client.clone();
-        let data = self.data.clone();
-        js_call!(client, {
-            let result = run_verifier(&client, &data, &env, &options, &opts).await?;
+        self.run_verifier(env, options, opts, |result| {
             if result["success"] != Value::Bool(true) {
                 return Err(failure(&result, ""));
             }

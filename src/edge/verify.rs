@@ -20,6 +20,12 @@ pub fn target_of(env: &JsValue) -> Result<(String, Option<String>), FleetError> 
     Ok((id, prop(env, "region").as_string()))
 }
 
+/// [`detailed`] with its options and call options still as JS values (`verifyDetailed`, `verify`).
+pub async fn detailed_js(client: &Client, task: &Value, env: &JsValue, options: &JsValue, opts: &JsValue) -> Result<Value, FleetError> {
+    let options = super::client::from_js(options, "verify options")?;
+    detailed(client, task, env, &options, &CallOptions::from_js(opts)?).await
+}
+
 /// Runs the task's verifier against the instance and returns the server's result.
 /// Options: `finalAnswer` (passed as the `final_answer` keyword), `args` (more positional
 /// arguments), `timeoutSeconds` (1-600, default 30).

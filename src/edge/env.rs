@@ -10,7 +10,7 @@ use super::client::{from_js, string_arg, to_js, CallOptions, Client};
 use super::database::Database;
 use super::fleet::js_call;
 use super::{heartbeat, instances as flow};
-use crate::core::error::FleetError;
+use crate::core::error::{ErrorKind, FleetError};
 use crate::core::options::Options;
 use crate::core::http::{HttpRequest, HttpResponse};
 use crate::core::runner::{self, Runner};
@@ -25,7 +25,7 @@ pub struct EnvInner {
     pub client: Rc<Client>,
     pub data: RefCell<Value>,
     pub keep_alive: bool,
-    /// The runner token, fetched once; `Some(None)` remembers a failed fetch.
+    /// The runner token, fetched once; `Some(None)` remembers that the server has none for us.
     token: RefCell<Option<Option<String>>>,
     listeners: RefCell<Vec<(String, Function)>>,
 }
@@ -57,12 +57,18 @@ impl EnvInner {
         let token = match cached {
             Some(token) => token,
             None => {
-                let token = match self.client.call(opts, |c, ctx| Ok(runner::token_request(c, ctx))).await {
-                    Ok((response, _)) => runner::parse_token(&response),
+                match self.client.call(opts, |c, ctx| Ok(runner::token_request(c, ctx))).await {
+                    // The server answered: remember its answer, token or not.
+                    Ok((response, _)) => {
+                        let token = runner::parse_token(&response);
+                        *self.token.borrow_mut() = Some(token.clone());
+                        token
+                    }
+                    // The caller gave up: so does this call.
+                    Err(e) if e.kind == ErrorKind::Abort => return Err(e),
+                    // No answer (network, timeout): go on without a token, ask again next time.
                     Err(_) => None,
-                };
-                *self.token.borrow_mut() = Some(token.clone());
-                token
+                }
             }
         };
         Ok(Runner { base, token })
@@ -86,12 +92,16 @@ impl EnvInner {
         })
     }
 
+    /// Keeps the server's latest word on the instance and returns it as a plain object.
+    fn store(&self, data: Value) -> JsValue {
+        let js = to_js(&data);
+        *self.data.borrow_mut() = data;
+        js
+    }
+
     /// One heartbeat: updates the env's deadline info and returns the server's answer.
     pub async fn beat(&self, opts: &CallOptions) -> Result<Value, FleetError> {
-        let (id, region) = {
-            let d = self.data.borrow();
-            (d["instanceId"].as_str().unwrap_or_default().to_string(), d["heartbeatRegion"].as_str().map(str::to_string))
-        };
+        let (id, region) = (self.instance_id(), self.data.borrow()["heartbeatRegion"].as_str().map(str::to_string));
         let (r, rid) = self.client.call(opts, |c, ctx| instances::heartbeat_request(c, &id, region.as_deref(), ctx)).await?;
         instances::parse_heartbeat(&r, &rid)
     }
@@ -217,13 +227,14 @@ impl Env {
     /// Starts the heartbeat loop (at `intervalSeconds`, else the instance's interval).
     #[wasm_bindgen(js_name = startHeartbeat)]
     pub fn start_heartbeat(&self, #[wasm_bindgen(unchecked_optional_param_type = "{ intervalSeconds?: number }")] options: JsValue) -> Result<(), JsValue> {
-        let o = from_js(&options, "startHeartbeat options").map_err(super::errors::to_js)?;
-        let opts = Options::new(&o, "startHeartbeat options", &["intervalSeconds"]).map_err(super::errors::to_js)?;
-        let interval = opts.int("intervalSeconds", 1, 3600).map_err(super::errors::to_js)?.map(|i| i as f64);
-        let interval = interval.or_else(|| self.inner.data.borrow()["heartbeatInterval"].as_f64()).ok_or_else(|| {
-            super::errors::to_js(FleetError::validation("this instance has no heartbeat interval: pass { intervalSeconds }"))
-        })?;
-        heartbeat::start(&self.inner, interval);
+        let interval = || -> Result<f64, FleetError> {
+            let o = from_js(&options, "startHeartbeat options")?;
+            let asked = Options::new(&o, "startHeartbeat options", &["intervalSeconds"])?.int("intervalSeconds", 1, 3600)?;
+            asked.map(|i| i as f64).or_else(|| self.inner.data.borrow()["heartbeatInterval"].as_f64()).ok_or_else(|| {
+                FleetError::validation("this instance has no heartbeat interval: pass { intervalSeconds }")
+            })
+        };
+        heartbeat::start(&self.inner, interval().map_err(super::errors::to_js)?);
         Ok(())
     }
 
@@ -249,8 +260,7 @@ impl Env {
         let inner = self.inner.clone();
         js_call!(inner.client, {
             let data = flow::get(&inner.client, &inner.instance_id(), &CallOptions::from_js(&opts)?).await?;
-            *inner.data.borrow_mut() = data.clone();
-            Ok(to_js(&data))
+            Ok(inner.store(data))
         })
     }
 
@@ -267,8 +277,7 @@ impl Env {
             let interval = o.int("intervalMs", 50, 60_000)?.unwrap_or(1000) as f64;
             let call = CallOptions::from_js(&super::options::with_signal(signal))?;
             let data = flow::wait_running(&inner.client, &inner.instance_id(), budget, interval, &call).await?;
-            *inner.data.borrow_mut() = data.clone();
-            Ok(to_js(&data))
+            Ok(inner.store(data))
         })
     }
 
@@ -282,8 +291,7 @@ impl Env {
             let id = inner.instance_id();
             let (r, rid) = inner.client.call(&opts, |c, ctx| instances::close_request(c, &id, ctx)).await?;
             let data = instances::parse_instance(&r, &rid)?;
-            *inner.data.borrow_mut() = data.clone();
-            Ok(to_js(&data))
+            Ok(inner.store(data))
         })
     }
 

@@ -58,6 +58,10 @@ test('an env: make, state, db, reset, diff, verify, close', async () => {
     assert.equal(env.runId, 'node-env');
     assert.ok(env.urls.mcp.endsWith('/mcp'));
     assert.ok(env.urls.manager.api.endsWith('/api/v1/env'));
+    // An aborted first state call must not leave the env without its runner token.
+    const aborted = new AbortController();
+    aborted.abort();
+    await assert.rejects(env.resources({ signal: aborted.signal }), F.AbortError);
     assert.deepEqual((await env.resources()).map((r) => r.name).sort(), ['current', 'seed']);
     assert.equal((await env.health()).status, 'healthy');
     const db = env.db();

@@ -1,5 +1,6 @@
 //! JS timers from the global object: `setTimeout` with Node's `unref()` so that a pending
-//! heartbeat never keeps a process alive by itself, and an abortable sleep for retry backoff.
+//! heartbeat never keeps a process alive by itself, an abortable sleep for retry backoff, and
+//! listeners on a caller's `AbortSignal` that clean up after themselves.
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -36,40 +37,47 @@ impl Drop for Timer {
     }
 }
 
-/// A future that resolves when `signal` aborts (never, without a signal).
-pub fn aborted(signal: Option<&AbortSignal>) -> JsFuture {
-    let signal = signal.cloned();
-    JsFuture::from(Promise::new(&mut |resolve, _reject| {
-        if let Some(signal) = &signal {
-            if signal.aborted() {
-                let _ = resolve.call0(&JsValue::UNDEFINED);
-                return;
-            }
-            let options = web_sys::AddEventListenerOptions::new();
-            options.set_once(true);
-            let _ = signal.add_event_listener_with_callback_and_add_event_listener_options("abort", &resolve, &options);
-        }
-    }))
+/// A listener for a caller's `AbortSignal`, removed when dropped: a long-lived signal reused
+/// across many calls never collects listeners from finished ones.
+pub struct SignalListener {
+    signal: AbortSignal,
+    callback: Closure<dyn FnMut()>,
 }
 
-/// Waits `ms` (a gloo timer: cleared when dropped); `Err(())` if `signal` aborts first.
+impl SignalListener {
+    /// Calls `on_abort` when `signal` aborts (while this value lives).
+    pub fn new(signal: &AbortSignal, on_abort: impl FnMut() + 'static) -> SignalListener {
+        let callback = Closure::<dyn FnMut()>::new(on_abort);
+        let _ = signal.add_event_listener_with_callback("abort", callback.as_ref().unchecked_ref());
+        SignalListener { signal: signal.clone(), callback }
+    }
+}
+
+impl Drop for SignalListener {
+    fn drop(&mut self) {
+        let _ = self.signal.remove_event_listener_with_callback("abort", self.callback.as_ref().unchecked_ref());
+    }
+}
+
+/// Waits `ms`; `Err(())` if `signal` aborts first. The timer and the listener go when it ends
+/// (or when the waiting future is dropped).
 pub async fn sleep(ms: f64, signal: Option<&AbortSignal>) -> Result<(), ()> {
     if signal.is_some_and(AbortSignal::aborted) {
         return Err(());
     }
-    let mut timer = gloo_timers::future::TimeoutFuture::new(ms.clamp(0.0, u32::MAX as f64) as u32);
-    let mut abort = aborted(signal);
-    std::future::poll_fn(|cx| {
-        use std::future::Future;
-        use std::pin::Pin;
-        use std::task::Poll;
-        if Pin::new(&mut timer).poll(cx).is_ready() {
-            return Poll::Ready(Ok(()));
-        }
-        if Pin::new(&mut abort).poll(cx).is_ready() {
-            return Poll::Ready(Err(()));
-        }
-        Poll::Pending
-    })
-    .await
+    let mut guards = None;
+    let done = Promise::new(&mut |resolve: Function, reject: Function| {
+        let timer = Timer::new(ms, true, move || {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        });
+        let listener = signal.map(|s| {
+            SignalListener::new(s, move || {
+                let _ = reject.call0(&JsValue::UNDEFINED);
+            })
+        });
+        guards = Some((timer, listener));
+    });
+    let outcome = JsFuture::from(done).await;
+    drop(guards);
+    outcome.map(drop).map_err(drop)
 }

@@ -10,7 +10,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, Headers, RequestInit};
 
 use super::runtime::{now_ms, prop, random};
-use super::timers::{sleep, Timer};
+use super::timers::{sleep, SignalListener, Timer};
 use crate::core::error::{ErrorKind, FleetError};
 use crate::core::http::{HttpRequest, HttpResponse};
 use crate::core::retry::{Outcome, RetryPolicy};
@@ -124,9 +124,7 @@ impl Transport {
         };
         let _listener = signal.map(|s| {
             let controller = controller.clone();
-            let on_abort = Closure::<dyn FnMut()>::new(move || controller.abort());
-            let _ = s.add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
-            AbortListener { signal: s.clone(), callback: on_abort }
+            SignalListener::new(s, move || controller.abort())
         });
         let failed = |e: JsValue| {
             if signal.is_some_and(AbortSignal::aborted) {
@@ -169,17 +167,5 @@ impl Transport {
         let text_promise: Promise = text_fn.call0(&response).map_err(&failed)?.dyn_into().map_err(|_| Failure::Network("text() did not return a Promise".into()))?;
         let text = JsFuture::from(text_promise).await.map_err(&failed)?;
         Ok(HttpResponse { status, body: text.as_string().unwrap_or_default(), retry_after })
-    }
-}
-
-/// Removes the caller-signal listener when the attempt ends.
-struct AbortListener {
-    signal: AbortSignal,
-    callback: Closure<dyn FnMut()>,
-}
-
-impl Drop for AbortListener {
-    fn drop(&mut self) {
-        let _ = self.signal.remove_event_listener_with_callback("abort", self.callback.as_ref().unchecked_ref());
     }
 }

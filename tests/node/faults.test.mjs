@@ -96,3 +96,21 @@ test("an AbortSignal aborts an in-flight create; the caller's abort is never ret
   await new Promise((r) => setTimeout(r, 2200));
   await fleet.closeAll({ runId: 'aborted' });
 });
+
+test("retries and polls leave no listener on the caller's AbortSignal", async () => {
+  // Counts the abort listeners the SDK adds to and removes from one long-lived signal.
+  const controller = new AbortController();
+  const { signal } = controller;
+  let live = 0;
+  const [add, remove] = [signal.addEventListener.bind(signal), signal.removeEventListener.bind(signal)];
+  signal.addEventListener = (type, fn, opts) => { live += 1; add(type, fn, opts); };
+  signal.removeEventListener = (type, fn, opts) => { live -= 1; remove(type, fn, opts); };
+  const patient = new F.Fleet({ apiKey: server.apiKey, baseUrl: proxy.url, maxRetries: 10 });
+  proxy.inject({ method: 'GET', path: '/v1/account', kind: 'status', status: 503, retryAfter: 0, count: 6 });
+  assert.equal((await patient.account({ signal })).teamId, 'team_local');
+  assert.equal(attempts('GET', '/v1/account').length, 7);
+  const env = await patient.make({ envKey: 'helpdesk', runId: 'listeners' });
+  await env.waitUntilRunning({ signal, intervalMs: 50 });
+  await env.close();
+  assert.equal(live, 0, 'every listener the SDK added was removed');
+});

@@ -88,7 +88,7 @@ fn message_of(detail: Option<&Value>, body: &str, status: u16) -> String {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Object(map)) => match map.get("message").and_then(Value::as_str) {
             Some(m) => m.to_string(),
-            None => Value::Object(map.clone()).to_string(),
+            None => map.to_string(),
         },
         Some(other) => other.to_string(),
         None => body.trim().to_string(),

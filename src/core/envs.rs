@@ -74,7 +74,6 @@ pub fn parse_runs(response: &HttpResponse, request_id: &str) -> Result<Value, Fl
 mod tests {
     use super::*;
     use crate::core::json::json;
-    
 
     fn config() -> ClientConfig {
         ClientConfig::new(Some("k".into()), Some("http://h/".into())).unwrap()

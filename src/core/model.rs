@@ -107,7 +107,6 @@ pub fn convert_list(v: &Value, schema: &'static [Field]) -> Result<Value, FleetE
 mod tests {
     use super::*;
     use crate::core::json::json;
-    
 
     static INNER: [Field; 1] = [req("api", "api", Kind::Str)];
     static OUTER: [Field; 4] = [

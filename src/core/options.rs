@@ -7,19 +7,20 @@ use super::error::FleetError;
 /// A validated options object.
 #[derive(Debug)]
 pub struct Options<'a> {
-    map: Map,
+    /// `None` when the caller passed no options.
+    map: Option<&'a Map>,
     what: &'a str,
 }
 
 impl<'a> Options<'a> {
     /// `value` must be absent (null) or an object whose keys are all in `allowed`.
-    pub fn new(value: &Value, what: &'a str, allowed: &[&str]) -> Result<Options<'a>, FleetError> {
+    pub fn new(value: &'a Value, what: &'a str, allowed: &[&str]) -> Result<Options<'a>, FleetError> {
         let map = match value {
-            Value::Null => Map::new(),
-            Value::Object(m) => m.clone(),
+            Value::Null => None,
+            Value::Object(m) => Some(m),
             _ => return Err(FleetError::validation(format!("{what} must be an object"))),
         };
-        if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
+        if let Some(unknown) = map.into_iter().flat_map(Map::keys).find(|k| !allowed.contains(&k.as_str())) {
             return Err(FleetError::validation(format!(
                 "{what}: unknown option `{unknown}` (expected one of: {})",
                 allowed.join(", ")
@@ -29,7 +30,7 @@ impl<'a> Options<'a> {
     }
 
     fn get(&self, key: &str) -> Option<&Value> {
-        self.map.get(key).filter(|v| !v.is_null())
+        self.map?.get(key).filter(|v| !v.is_null())
     }
 
     fn wrong(&self, key: &str, expected: &str) -> FleetError {
@@ -106,18 +107,19 @@ pub fn require_id(value: &str, what: &str) -> Result<(), FleetError> {
 mod tests {
     use super::*;
     use crate::core::json::json;
-    
 
     #[test]
     fn refuses_unknown_keys_and_wrong_types() {
         let allowed = ["ttlSeconds", "envKey", "keys"];
         assert!(Options::new(&json!({ "ttlseconds": 5 }), "make options", &allowed).unwrap_err().message.contains("unknown option `ttlseconds`"));
         assert!(Options::new(&json!([1]), "make options", &allowed).is_err());
-        let o = Options::new(&json!({ "ttlSeconds": 1.5, "envKey": "", "keys": ["a", ""] }), "o", &allowed).unwrap();
+        let wrong = json!({ "ttlSeconds": 1.5, "envKey": "", "keys": ["a", ""] });
+        let o = Options::new(&wrong, "o", &allowed).unwrap();
         assert!(o.int("ttlSeconds", 1, 10).is_err());
         assert!(o.string("envKey", true).is_err());
         assert!(o.string_list("keys").is_err());
-        let o = Options::new(&json!({ "ttlSeconds": 5, "envKey": "x" }), "o", &allowed).unwrap();
+        let right = json!({ "ttlSeconds": 5, "envKey": "x" });
+        let o = Options::new(&right, "o", &allowed).unwrap();
         assert_eq!(o.int("ttlSeconds", 1, 10).unwrap(), Some(5));
         assert_eq!(o.string("envKey", true).unwrap().as_deref(), Some("x"));
         assert_eq!(o.string_list("keys").unwrap(), None);

@@ -1,7 +1,6 @@
 use super::*;
     use crate::core::json::json;
 
-
 fn config() -> ClientConfig {
     ClientConfig::new(Some("k".into()), Some("http://h".into())).unwrap()
 }

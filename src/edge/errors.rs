@@ -39,12 +39,7 @@ fn properties(error: &FleetError) -> Object {
     set(&props, "status", error.status.map(JsValue::from).unwrap_or(JsValue::NULL));
     set(&props, "requestId", opt_str(&error.request_id));
     set(&props, "retryable", error.retryable().into());
-    let body = error
-        .body
-        .as_ref()
-        .and_then(|b| js_sys::JSON::parse(&b.to_string()).ok())
-        .unwrap_or(JsValue::NULL);
-    set(&props, "body", body);
+    set(&props, "body", error.body.as_ref().map_or(JsValue::NULL, super::client::to_js));
     let d = &error.details;
     let extras: [(&str, JsValue); 6] = [
         ("runningInstances", opt_num(d.running_instances)),
@@ -61,7 +56,6 @@ fn properties(error: &FleetError) -> Object {
     }
     props
 }
-
 
 /// Builds the JS error to reject with.
 pub fn to_js(error: FleetError) -> JsValue {

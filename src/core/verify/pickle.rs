@@ -102,7 +102,6 @@ pub fn dumps(v: &Py) -> Vec<u8> {
 mod tests {
     use super::*;
     use crate::core::json::json;
-    
 
     #[test]
     fn small_values_use_the_compact_opcodes() {

@@ -148,5 +148,8 @@ mod tests {
     fn debug_output_hides_the_key() {
         let c = ClientConfig::new(Some("topsecret".into()), None).unwrap();
         assert!(!format!("{c:?}").contains("topsecret"));
+        let request = c.request(Method::Get, "/v1/account", None, &ctx());
+        let printed = format!("{request:?}");
+        assert!(!printed.contains("topsecret") && printed.contains("/v1/account"), "{printed}");
     }
 }

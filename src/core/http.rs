@@ -25,7 +25,7 @@ impl Method {
 }
 
 /// A request ready to be sent: absolute URL, headers in protocol order, optional JSON body.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct HttpRequest {
     pub method: Method,
     pub url: String,
@@ -33,6 +33,24 @@ pub struct HttpRequest {
     pub body: Option<String>,
     /// The `X-Request-ID` of this logical call (repeated on every retry); empty for runner calls.
     pub request_id: String,
+}
+
+// Hand-written so that `{:?}` (a failed assertion, a log line) never prints the bearer key.
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), if k.eq_ignore_ascii_case("authorization") { "[redacted]" } else { v.as_str() }))
+            .collect();
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &headers)
+            .field("body", &self.body)
+            .field("request_id", &self.request_id)
+            .finish()
+    }
 }
 
 impl HttpRequest {

@@ -97,6 +97,8 @@ impl ClientConfig {
             headers,
             body,
             request_id: ctx.request_id.clone(),
+            // Creates are de-duplicated by X-Request-ID; PUT is never replayed (as fleet-python).
+            replay_safe: method != Method::Put,
         }
     }
 }

@@ -33,6 +33,8 @@ pub struct HttpRequest {
     pub body: Option<String>,
     /// The `X-Request-ID` of this logical call (repeated on every retry); empty for runner calls.
     pub request_id: String,
+    /// Whether sending it again after a failed attempt is harmless, so the transport may retry.
+    pub replay_safe: bool,
 }
 
 // Hand-written so that `{:?}` (a failed assertion, a log line) never prints the bearer key.
@@ -49,6 +51,7 @@ impl std::fmt::Debug for HttpRequest {
             .field("headers", &headers)
             .field("body", &self.body)
             .field("request_id", &self.request_id)
+            .field("replay_safe", &self.replay_safe)
             .finish()
     }
 }

@@ -1,11 +1,12 @@
 //! When to retry a call and how long to wait (protocol §2.7, minus retrying 404s).
 //!
-//! Retried: 408, 429 and 5xx answers, network errors and per-attempt timeouts, for GET, POST and
-//! DELETE. Never retried: PUT (as fleet-python), 404 (fleet-python wastes ~7 s there), other 4xx.
+//! Retried: 408, 429 and 5xx answers, network errors and per-attempt timeouts, for every request
+//! the core marked replay-safe ([`HttpRequest::replay_safe`](super::http::HttpRequest)). Never
+//! retried: PUT (as fleet-python), runner writes (`db.exec`: nothing lets the runner de-duplicate
+//! them), 404 (fleet-python wastes ~7 s there), other 4xx.
 //! The wait is `Retry-After` (seconds or an HTTP date, capped at 120 s) when the server sends
 //! one, else full jitter: `0.5 s × 2^n × U(0,1)` before retry n.
 use crate::core::json::Number;
-use super::http::Method;
 
 /// The most a `Retry-After` may make us wait.
 pub const MAX_RETRY_AFTER_MS: f64 = 120_000.0;
@@ -33,8 +34,8 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// The wait before retry number `retry` (1-based), or `None` to give up now.
     /// `random` is uniform in [0, 1); `now_ms` is the epoch time, for HTTP-date `Retry-After`.
-    pub fn delay_ms(&self, method: Method, outcome: &Outcome, retry: u32, random: f64, now_ms: f64) -> Option<f64> {
-        if retry > self.max_retries || method == Method::Put {
+    pub fn delay_ms(&self, replay_safe: bool, outcome: &Outcome, retry: u32, random: f64, now_ms: f64) -> Option<f64> {
+        if retry > self.max_retries || !replay_safe {
             return None;
         }
         let retry_after = match outcome {
@@ -93,37 +94,37 @@ mod tests {
     }
 
     #[test]
-    fn retries_transient_failures_but_not_404_or_put() {
+    fn retries_transient_failures_but_not_404_or_unsafe_replays() {
         let p = RetryPolicy::default();
         for s in [408, 429, 500, 502, 503, 504] {
-            assert!(p.delay_ms(Method::Post, &status(s), 1, 0.5, 0.0).is_some(), "{s}");
+            assert!(p.delay_ms(true, &status(s), 1, 0.5, 0.0).is_some(), "{s}");
         }
         for s in [400, 401, 403, 404, 409, 422] {
-            assert!(p.delay_ms(Method::Get, &status(s), 1, 0.5, 0.0).is_none(), "{s}");
+            assert!(p.delay_ms(true, &status(s), 1, 0.5, 0.0).is_none(), "{s}");
         }
-        assert!(p.delay_ms(Method::Put, &status(503), 1, 0.5, 0.0).is_none());
-        assert!(p.delay_ms(Method::Get, &Outcome::NetworkError, 3, 0.5, 0.0).is_some());
-        assert!(p.delay_ms(Method::Get, &Outcome::Timeout, 4, 0.5, 0.0).is_none(), "budget of 3 retries");
-        assert!(RetryPolicy { max_retries: 0 }.delay_ms(Method::Get, &Outcome::NetworkError, 1, 0.5, 0.0).is_none());
+        assert!(p.delay_ms(false, &status(503), 1, 0.5, 0.0).is_none());
+        assert!(p.delay_ms(true, &Outcome::NetworkError, 3, 0.5, 0.0).is_some());
+        assert!(p.delay_ms(true, &Outcome::Timeout, 4, 0.5, 0.0).is_none(), "budget of 3 retries");
+        assert!(RetryPolicy { max_retries: 0 }.delay_ms(true, &Outcome::NetworkError, 1, 0.5, 0.0).is_none());
     }
 
     #[test]
     fn full_jitter_grows_per_retry() {
         let p = RetryPolicy::default();
-        assert_eq!(p.delay_ms(Method::Get, &status(503), 1, 0.999, 0.0).unwrap().round(), 999.0);
-        assert_eq!(p.delay_ms(Method::Get, &status(503), 3, 0.5, 0.0).unwrap(), 2000.0);
-        assert_eq!(p.delay_ms(Method::Get, &status(503), 2, 0.0, 0.0).unwrap(), 0.0);
+        assert_eq!(p.delay_ms(true, &status(503), 1, 0.999, 0.0).unwrap().round(), 999.0);
+        assert_eq!(p.delay_ms(true, &status(503), 3, 0.5, 0.0).unwrap(), 2000.0);
+        assert_eq!(p.delay_ms(true, &status(503), 2, 0.0, 0.0).unwrap(), 0.0);
     }
 
     #[test]
     fn honours_retry_after_seconds_and_dates_capped_at_120_s() {
         let p = RetryPolicy::default();
         let with = |h: &'static str| Outcome::Status { status: 503, retry_after: Some(h) };
-        assert_eq!(p.delay_ms(Method::Get, &with("2"), 1, 0.9, 0.0), Some(2000.0));
-        assert_eq!(p.delay_ms(Method::Get, &with("9999"), 1, 0.9, 0.0), Some(120_000.0));
+        assert_eq!(p.delay_ms(true, &with("2"), 1, 0.9, 0.0), Some(2000.0));
+        assert_eq!(p.delay_ms(true, &with("9999"), 1, 0.9, 0.0), Some(120_000.0));
         // 2015-10-21T07:28:00Z is 1445412480 s.
         let now = 1_445_412_470_000.0;
-        assert_eq!(p.delay_ms(Method::Get, &with("Wed, 21 Oct 2015 07:28:00 GMT"), 1, 0.9, now), Some(10_000.0));
+        assert_eq!(p.delay_ms(true, &with("Wed, 21 Oct 2015 07:28:00 GMT"), 1, 0.9, now), Some(10_000.0));
         assert_eq!(parse_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT", now + 60_000.0), Some(0.0));
         assert_eq!(parse_retry_after_ms("soon", 0.0), None);
     }

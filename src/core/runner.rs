@@ -59,7 +59,8 @@ pub struct Runner {
 
 impl Runner {
     /// A runner request: SDK headers and the runner token; no Fleet credentials (§2.4).
-    fn request(&self, method: Method, path: &str, body: Option<Body>) -> HttpRequest {
+    /// `replay_safe`: false for a write, which the runner could not tell from a second one.
+    fn request(&self, method: Method, path: &str, body: Option<Body>, replay_safe: bool) -> HttpRequest {
         let mut headers = vec![
             ("X-Fleet-SDK-Language".to_string(), SDK_LANGUAGE.to_string()),
             ("X-Fleet-SDK-Version".to_string(), SDK_VERSION.to_string()),
@@ -76,11 +77,12 @@ impl Runner {
             headers,
             body: body.map(Body::finish),
             request_id: String::new(),
+            replay_safe,
         }
     }
 
     pub fn resources(&self) -> HttpRequest {
-        self.request(Method::Get, "/resources", None)
+        self.request(Method::Get, "/resources", None, true)
     }
 
     /// `query()` sends `read_only: true`, `exec()` sends `false` (§8.2).
@@ -94,23 +96,23 @@ impl Runner {
             }
         }
         let body = Body::new().push("query", sql).push("args", args.cloned().unwrap_or(Value::Null)).push("read_only", read_only);
-        Ok(self.request(Method::Post, &format!("/resources/sqlite/{}/query", escape(db)), Some(body)))
+        Ok(self.request(Method::Post, &format!("/resources/sqlite/{}/query", escape(db)), Some(body), read_only))
     }
 
     pub fn describe(&self, db: &str) -> HttpRequest {
-        self.request(Method::Get, &format!("/resources/sqlite/{}/describe", escape(db)), None)
+        self.request(Method::Get, &format!("/resources/sqlite/{}/describe", escape(db)), None, true)
     }
 
     pub fn reset(&self) -> HttpRequest {
-        self.request(Method::Post, "/reset", Some(Body::new().push("timestamp", Value::Null).push("seed", Value::Null)))
+        self.request(Method::Post, "/reset", Some(Body::new().push("timestamp", Value::Null).push("seed", Value::Null)), true)
     }
 
     pub fn health(&self) -> HttpRequest {
-        self.request(Method::Get, "/health", None)
+        self.request(Method::Get, "/health", None, true)
     }
 
     pub fn diff(&self) -> HttpRequest {
-        self.request(Method::Post, "/diff/structured", Some(Body::new()))
+        self.request(Method::Post, "/diff/structured", Some(Body::new()), true)
     }
 }
 
@@ -187,6 +189,14 @@ mod tests {
         assert!(runner().query("current", " ", None, true).is_err());
         assert!(runner().query("current", "SELECT 1", Some(&json!({ "a": 1 })), true).is_err());
         assert_eq!(runner().reset().body.as_deref(), Some(r#"{"timestamp":null,"seed":null}"#));
+    }
+
+    /// A write carries no id the runner could de-duplicate, so it is never sent twice.
+    #[test]
+    fn only_writes_are_unsafe_to_replay() {
+        assert!(runner().query("current", "SELECT 1", None, true).unwrap().replay_safe);
+        assert!(!runner().query("current", "INSERT INTO t VALUES (1)", None, false).unwrap().replay_safe);
+        assert!(runner().reset().replay_safe && runner().diff().replay_safe && runner().describe("current").replay_safe);
     }
 
     #[test]

@@ -83,7 +83,7 @@ impl Transport {
                 ),
             };
             retry += 1;
-            let Some(delay) = policy.delay_ms(request.method, &outcome, retry, random(), now_ms()) else {
+            let Some(delay) = policy.delay_ms(request.replay_safe, &outcome, retry, random(), now_ms()) else {
                 return match (result, error) {
                     (Ok(response), _) => Ok(response),
                     (_, Some(e)) => Err(if rid.is_empty() { e } else { e.with_request_id(rid) }),

@@ -114,3 +114,33 @@ test("retries and polls leave no listener on the caller's AbortSignal", async ()
   await env.close();
   assert.equal(live, 0, 'every listener the SDK added was removed');
 });
+
+test('a runner write is never replayed after a lost answer; a read is', async () => {
+  // The runner cannot de-duplicate a write, so `db.exec` gets one attempt; `db.query` is retried.
+  let failNext = 0;
+  let attemptsToQuery = 0;
+  const flaky = (url, init) => {
+    if (String(url).endsWith('/query')) {
+      attemptsToQuery += 1;
+      if (failNext > 0) {
+        failNext -= 1;
+        return Promise.reject(new TypeError('fetch failed'));
+      }
+    }
+    return fetch(url, init);
+  };
+  const client = new F.Fleet({ apiKey: server.apiKey, baseUrl: server.baseUrl, fetch: flaky });
+  const env = await client.make({ envKey: 'helpdesk', runId: 'runner-writes' });
+  try {
+    const db = env.db();
+    failNext = 1;
+    await assert.rejects(db.exec("UPDATE tickets SET status = 'closed' WHERE id = ?", [1]), F.ConnectionError);
+    assert.equal(attemptsToQuery, 1, 'the write was sent once');
+    failNext = 1;
+    attemptsToQuery = 0;
+    assert.deepEqual((await db.query('SELECT COUNT(*) FROM tickets WHERE id = ?', [1])).rows, [[1]]);
+    assert.equal(attemptsToQuery, 2, 'the read was retried');
+  } finally {
+    await env.close();
+  }
+});

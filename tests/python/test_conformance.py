@@ -22,6 +22,14 @@ def client(fleet_env):
 
 
 @pytest.fixture()
+def helpdesk(client):
+    """A helpdesk instance made by the sync client, closed after the test."""
+    env = client.make("helpdesk")
+    yield env
+    env.close()
+
+
+@pytest.fixture()
 def run_id():
     return f"run-{uuid.uuid4().hex[:8]}"
 
@@ -110,25 +118,21 @@ def test_instance_limit(limited_server, monkeypatch):
     env.close()
 
 
-def test_db_queries_query_builder_and_reset(client):
-    env = client.make("helpdesk")
-    try:
-        env.resources()
-        db = env.db()
-        assert db.query("SELECT COUNT(*) FROM tickets WHERE status = ?", ["open"]).rows == [[5]]
-        ticket = db.table("tickets").eq("id", 3).first()
-        assert ticket["subject"] == "VPN drops every hour"
-        assert db.table("tickets").eq("status", "open").count() == 5
-        assert len(db.table("tickets").neq("status", "open").all()) == 2
-        changed = db.exec("UPDATE tickets SET assignee = ? WHERE id = ?", ["maria", 3])
-        assert changed.rows_affected == 1
-        assert env.db("seed").table("tickets").eq("id", 3).first()["assignee"] is None
-        tables = {t.name for t in db.describe().tables}
-        assert {"tickets", "customers", "comments", "agents"} <= tables
-        assert env.reset().success
-        assert db.table("tickets").eq("id", 3).first()["assignee"] is None
-    finally:
-        env.close()
+def test_db_queries_query_builder_and_reset(helpdesk):
+    helpdesk.resources()
+    db = helpdesk.db()
+    assert db.query("SELECT COUNT(*) FROM tickets WHERE status = ?", ["open"]).rows == [[5]]
+    ticket = db.table("tickets").eq("id", 3).first()
+    assert ticket["subject"] == "VPN drops every hour"
+    assert db.table("tickets").eq("status", "open").count() == 5
+    assert len(db.table("tickets").neq("status", "open").all()) == 2
+    changed = db.exec("UPDATE tickets SET assignee = ? WHERE id = ?", ["maria", 3])
+    assert changed.rows_affected == 1
+    assert helpdesk.db("seed").table("tickets").eq("id", 3).first()["assignee"] is None
+    tables = {t.name for t in db.describe().tables}
+    assert {"tickets", "customers", "comments", "agents"} <= tables
+    assert helpdesk.reset().success
+    assert db.table("tickets").eq("id", 3).first()["assignee"] is None
 
 
 def test_import_get_and_update_task(client):
@@ -168,18 +172,14 @@ def test_verify_detailed_async_for_a_passing_and_a_failing_task(fleet_env):
     assert passing.execution_time_ms >= 0
 
 
-def test_a_failing_verifier_reports_its_error(client):
-    env = client.make("helpdesk")
-    try:
-        broken = SyncTask(key="broken", prompt="p", env_id="helpdesk",
-                            verifier_func="def verify(env, final_answer=None):\n    print('checking')\n    raise ValueError('no such ticket')\n")
-        result = broken.verify_detailed(env)
-        assert result.success is False
-        assert result.error["type"] == "ValueError" and "no such ticket" in result.error["message"]
-        assert "Traceback" in result.error["traceback"]
-        assert "checking" in result.stdout
-    finally:
-        env.close()
+def test_a_failing_verifier_reports_its_error(helpdesk):
+    broken = SyncTask(key="broken", prompt="p", env_id="helpdesk",
+                        verifier_func="def verify(env, final_answer=None):\n    print('checking')\n    raise ValueError('no such ticket')\n")
+    result = broken.verify_detailed(helpdesk)
+    assert result.success is False
+    assert result.error["type"] == "ValueError" and "no such ticket" in result.error["message"]
+    assert "Traceback" in result.error["traceback"]
+    assert "checking" in result.stdout
 
 
 def test_duplicate_create_recovery_through_a_lossy_proxy(fleet_env, monkeypatch, run_id):
@@ -247,22 +247,14 @@ def _execute_raw(fleet_env, instance_id, code, timeout):
     return r.json()
 
 
-def test_a_verifier_that_overruns_its_timeout_is_stopped(client, fleet_env):
-    env = client.make("helpdesk")
-    try:
-        result = _execute_raw(fleet_env, env.instance_id, "import time\ndef verify(env):\n    time.sleep(30)\n    return 1\n", 2)
-        assert result["success"] is False
-        assert result["error"]["type"] == "TimeoutError" and "timeout" in result["error"]["message"]
-        assert result["execution_time_ms"] < 20000
-    finally:
-        env.close()
+def test_a_verifier_that_overruns_its_timeout_is_stopped(fleet_env, helpdesk):
+    result = _execute_raw(fleet_env, helpdesk.instance_id, "import time\ndef verify(env):\n    time.sleep(30)\n    return 1\n", 2)
+    assert result["success"] is False
+    assert result["error"]["type"] == "TimeoutError" and "timeout" in result["error"]["message"]
+    assert result["execution_time_ms"] < 20000
 
 
-def test_a_verifier_that_kills_its_interpreter_is_a_clear_failure(client, fleet_env):
-    env = client.make("helpdesk")
-    try:
-        result = _execute_raw(fleet_env, env.instance_id, "import os\ndef verify(env):\n    os._exit(3)\n", 10)
-        assert result["success"] is False
-        assert result["error"]["type"] == "VerifierCrashed" and "without a result" in result["error"]["message"]
-    finally:
-        env.close()
+def test_a_verifier_that_kills_its_interpreter_is_a_clear_failure(fleet_env, helpdesk):
+    result = _execute_raw(fleet_env, helpdesk.instance_id, "import os\ndef verify(env):\n    os._exit(3)\n", 10)
+    assert result["success"] is False
+    assert result["error"]["type"] == "VerifierCrashed" and "without a result" in result["error"]["message"]

@@ -14,7 +14,8 @@ export function showError(error) {
   toast.hidden = false;
   clearTimeout(showError.timer);
   showError.timer = setTimeout(() => { toast.hidden = true; }, 8000);
-  if (error?.name === 'AuthenticationError') signOut();
+  // A session the server no longer accepts ends here; a wrong key at sign-in just says so.
+  if (error?.name === 'AuthenticationError' && sessionStorage.getItem(TOKEN)) signOut();
 }
 
 function signOut() {

@@ -33,6 +33,12 @@ const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`) });
 
 test('sign in, launch, do the task in the iframe, verify, see it on the dashboard, close', async () => {
   await page.goto(`${server.baseUrl}/`);
+  // A wrong key: the page says so and stays on the sign-in form.
+  await page.fill('#api-key', 'flt_not_a_real_key');
+  await page.click('#sign-in-form button[type=submit]');
+  await page.waitForSelector('#toast:not([hidden])');
+  assert.match(await page.textContent('#toast'), /key is wrong/);
+  assert.equal(await page.isVisible('#sign-in-form'), true);
   await page.fill('#api-key', server.apiKey);
   await shot('01-sign-in');
   await page.click('#sign-in-form button[type=submit]');

@@ -29,8 +29,8 @@ pub async fn sign_in(State(state): State<AppState>, JsonBody(body): JsonBody<Sig
 }
 
 pub async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> StatusCode {
-    if let Some(token) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")) {
-        state.sessions.revoke(token.trim());
+    if let Some(token) = crate::auth::bearer(&headers) {
+        state.sessions.revoke(token);
     }
     StatusCode::NO_CONTENT
 }

@@ -12,10 +12,15 @@ use crate::state::AppState;
 use crate::store::{InstanceFilter, InstanceRow};
 use crate::time::{iso_from_epoch, now_epoch, now_iso};
 
+/// Where an instance's manager ("runner") API lives: `urls.manager.api`.
+pub fn manager_url(base_url: &str, instance_id: &str) -> String {
+    format!("{base_url}/i/{instance_id}/api/v1/env")
+}
+
 /// The `InstanceResponse` of §5.2, with every URL the client uses.
 pub fn instance_json(row: &InstanceRow, base_url: &str) -> Value {
     let root = format!("{base_url}/i/{}/", row.instance_id);
-    let manager = format!("{root}api/v1/env");
+    let manager = manager_url(base_url, &row.instance_id);
     json!({
         "instance_id": row.instance_id,
         "env_key": row.env_key,

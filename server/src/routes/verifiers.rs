@@ -78,7 +78,7 @@ pub async fn execute(
         function_name: &req.function_name,
         args: &req.args,
         timeout: Duration::from_secs(timeout),
-        manager_url: format!("{}/i/{instance_id}/api/v1/env", state.base_url),
+        manager_url: super::instances::manager_url(&state.base_url, instance_id),
         runner_token: state.store.runner_token(&caller.team_id)?,
         base_url: &state.base_url,
     };

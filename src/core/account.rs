@@ -1,42 +1,44 @@
 //! `GET /v1/account` (protocol §5.3): the caller's team, profile and instance usage.
-use crate::core::json::Value;
+use serde::{Deserialize, Serialize};
 
 use super::client::{CallContext, ClientConfig};
-use super::error::FleetError;
-use super::http::{HttpRequest, HttpResponse, Method};
-use super::model::{convert, opt, req, Field, Kind};
+use super::http::{HttpRequest, Method};
 
-/// `Account`: `teamId`, `teamName`, `instanceLimit`, `instanceCount`, `profileId`, `profileName`.
-pub static ACCOUNT: [Field; 6] = [
-    req("team_id", "teamId", Kind::Str),
-    req("team_name", "teamName", Kind::Str),
-    req("instance_limit", "instanceLimit", Kind::Int),
-    req("instance_count", "instanceCount", Kind::Int),
-    opt("profile_id", "profileId", Kind::Str),
-    opt("profile_name", "profileName", Kind::Str),
-];
+/// The team behind an API key (`Account` in TypeScript).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all(serialize = "camelCase"))]
+pub struct Account {
+    pub team_id: String,
+    pub team_name: String,
+    pub instance_limit: i64,
+    pub instance_count: i64,
+    pub profile_id: Option<String>,
+    pub profile_name: Option<String>,
+}
 
 pub fn request(config: &ClientConfig, ctx: &CallContext) -> HttpRequest {
     config.request(Method::Get, "/v1/account", None, ctx)
 }
 
-pub fn parse(response: &HttpResponse, request_id: &str) -> Result<Value, FleetError> {
-    response.parse_with(request_id, |v| convert(&v, &ACCOUNT))
-}
-
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+    use crate::core::io::JsonBody;
 
     #[test]
-    fn parses_the_wire_shape_into_camel_case() {
-        let body = r#"{"team_id":"t1","team_name":"Dev","instance_limit":10,"instance_count":2,"profile_id":"p1","extra":true}"#;
-        let resp = HttpResponse { status: 200, body: body.into(), retry_after: None };
-        let account = parse(&resp, "r").unwrap();
-        assert_eq!(account["teamId"], "t1");
-        assert_eq!(account["instanceCount"], 2);
-        assert_eq!(account["profileName"], Value::Null);
-        assert!(account.get("extra").is_none());
+    fn reads_the_wire_shape_and_writes_camel_case() {
+        let wire = json!({ "team_id": "t1", "team_name": "Dev", "instance_limit": 10, "instance_count": 2,
+            "profile_id": "p1", "extra": true });
+        let account: Account = wire.decode().unwrap();
+        assert_eq!(
+            serde_json::to_value(&account).unwrap(),
+            json!({ "teamId": "t1", "teamName": "Dev", "instanceLimit": 10, "instanceCount": 2,
+                "profileId": "p1", "profileName": null })
+        );
+        let e = json!({ "team_id": "t1" }).decode::<Account>().unwrap_err();
+        assert!(e.contains("team_name"), "{e}");
     }
 
     #[test]

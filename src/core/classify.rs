@@ -1,25 +1,47 @@
 //! Status + body -> typed error, following fleet-python's rules (protocol §3) minus its mistakes:
 //! a "version not found" message that also names the environment is still `VersionNotFound`.
-use crate::core::json::Value;
+use serde::Deserialize;
+use serde_json::Value;
 
 use super::error::{ErrorDetails, ErrorInfo, ErrorKind, FleetError};
+use super::io::{HttpResponse, JsonBody, ResponseBody};
+
+/// An error body as FastAPI and Fleet write it: `{"detail": ...}`.
+#[derive(Deserialize)]
+struct ErrorBody {
+    detail: Option<Value>,
+}
+
+/// A structured `detail` (instance limit, duplicate create, ...).
+#[derive(Deserialize, Default)]
+struct StructuredDetail {
+    message: Option<String>,
+    error_type: Option<String>,
+    running_instances: Option<i64>,
+    instance_limit: Option<i64>,
+    instance_id: Option<String>,
+}
 
 /// Maps an error response (status >= 400) to a [`FleetError`].
-pub fn classify_response(status: u16, body: &str, request_id: Option<&str>) -> FleetError {
-    let parsed: Option<Value> = crate::core::json::parse(body).ok();
-    let detail = parsed.as_ref().and_then(|v| v.get("detail"));
-    let message = message_of(detail, body, status);
+pub fn classify_response<J: JsonBody>(response: &HttpResponse<J>) -> FleetError {
+    let (parsed, text) = match &response.body {
+        ResponseBody::Json(json) => (json.decode::<Value>().ok(), None),
+        ResponseBody::Text(text) => (None, Some(text.as_str())),
+    };
+    classify(response.status, parsed, text.unwrap_or(""))
+}
+
+/// [`classify_response`] on a body already read: `parsed` when it was JSON, else `text`.
+pub fn classify(status: u16, parsed: Option<Value>, text: &str) -> FleetError {
+    let detail = parsed.as_ref().and_then(|body| ErrorBody::deserialize(body).ok()).and_then(|b| b.detail);
+    let structured = detail.as_ref().and_then(|d| StructuredDetail::deserialize(d).ok()).unwrap_or_default();
+    let message = message_of(detail.as_ref(), &structured, parsed.as_ref(), text, status);
     let lower = message.to_ascii_lowercase();
     let mut details = ErrorDetails::default();
 
-    let structured_limit = detail
-        .and_then(|d| d.get("error_type"))
-        .and_then(Value::as_str)
-        == Some("instance_limit_exceeded");
-
-    let kind = if structured_limit {
-        details.running_instances = detail.and_then(|d| d.get("running_instances")).and_then(Value::as_i64);
-        details.instance_limit = detail.and_then(|d| d.get("instance_limit")).and_then(Value::as_i64);
+    let kind = if structured.error_type.as_deref() == Some("instance_limit_exceeded") {
+        details.running_instances = structured.running_instances;
+        details.instance_limit = structured.instance_limit;
         ErrorKind::InstanceLimit
     } else {
         match status {
@@ -28,10 +50,7 @@ pub fn classify_response(status: u16, body: &str, request_id: Option<&str>) -> F
             400 => classify_bad_request(&lower, &message, &mut details),
             404 => ErrorKind::NotFound,
             409 => {
-                details.instance_id = detail
-                    .and_then(|d| d.get("instance_id"))
-                    .and_then(Value::as_str)
-                    .map(str::to_string);
+                details.instance_id = structured.instance_id;
                 ErrorKind::Conflict
             }
             429 => ErrorKind::RateLimit,
@@ -40,7 +59,7 @@ pub fn classify_response(status: u16, body: &str, request_id: Option<&str>) -> F
         }
     };
 
-    ErrorInfo { kind, message, status: Some(status), request_id: request_id.map(str::to_string), body: parsed, details }.into()
+    ErrorInfo { kind, message, status: Some(status), request_id: None, body: parsed, details }.into()
 }
 
 fn classify_forbidden(lower: &str, message: &str, details: &mut ErrorDetails) -> ErrorKind {
@@ -81,17 +100,14 @@ fn classify_bad_request(lower: &str, message: &str, details: &mut ErrorDetails) 
     }
 }
 
-/// The message as fleet-python reads it (§3.1): `detail` string, `detail.message`, the list as
-/// text, or the raw body.
-fn message_of(detail: Option<&Value>, body: &str, status: u16) -> String {
-    let text = match detail {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Object(map)) => match map.get("message").and_then(Value::as_str) {
-            Some(m) => m.to_string(),
-            None => map.to_string(),
-        },
-        Some(other) => other.to_string(),
-        None => body.trim().to_string(),
+/// The message as fleet-python reads it (§3.1): `detail` string, `detail.message`, the detail
+/// as JSON text, or the raw body.
+fn message_of(detail: Option<&Value>, structured: &StructuredDetail, body: Option<&Value>, text: &str, status: u16) -> String {
+    let text = match (detail, &structured.message) {
+        (Some(Value::String(s)), _) => s.clone(),
+        (Some(_), Some(m)) => m.clone(),
+        (Some(other), None) => other.to_string(),
+        (None, _) => body.map(Value::to_string).unwrap_or_else(|| text.trim().to_string()),
     };
     if text.is_empty() {
         format!("the server answered {status} with no detail")
@@ -116,6 +132,17 @@ fn numbers_in(message: &str) -> Vec<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A response as the edge hands it over: JSON when the body parses, else text.
+    fn classify_response(status: u16, body: &str, request_id: Option<&str>) -> FleetError {
+        let body = match serde_json::from_str(body) {
+            Ok(json) => ResponseBody::Json::<Value>(json),
+            Err(_) => ResponseBody::Text(body.to_string()),
+        };
+        let mut e = super::classify_response(&HttpResponse { status, retry_after: None, body });
+        e.request_id = request_id.map(str::to_string);
+        e
+    }
 
     fn kind(status: u16, body: &str) -> ErrorKind {
         classify_response(status, body, None).kind

@@ -72,6 +72,12 @@ impl ClientConfig {
         &self.api_key
     }
 
+    /// A control-plane request with a JSON body (keys in the struct's declaration order, which is
+    /// the protocol's).
+    pub fn request_json(&self, method: Method, path_and_query: &str, body: &impl serde::Serialize, ctx: &CallContext) -> HttpRequest {
+        self.request(method, path_and_query, Some(to_json(body)), ctx)
+    }
+
     /// Builds a control-plane request. `path_and_query` starts with `/`.
     pub fn request(
         &self,
@@ -101,6 +107,12 @@ impl ClientConfig {
             replay_safe: method != Method::Put,
         }
     }
+}
+
+/// Compact JSON text of a request body, as httpx writes it. Serializing our own body structs
+/// cannot fail (string keys, finite numbers from JS or the core).
+pub fn to_json(body: &impl serde::Serialize) -> String {
+    serde_json::to_string(body).unwrap_or_else(|_| String::from("{}"))
 }
 
 #[cfg(test)]

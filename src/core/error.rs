@@ -1,6 +1,6 @@
 //! The SDK's one error type. Every failure has a [`ErrorKind`] with a stable `code` (what programs
 //! match on) and a JS class name (what `instanceof` checks at the edge).
-use crate::core::json::Value;
+use serde_json::Value;
 
 pub use super::classify::classify_response;
 
@@ -167,16 +167,32 @@ impl FleetError {
 
     /// Removes a secret (the API key) from the message and body, whatever the server echoed.
     pub fn redact(mut self, secret: &str) -> Self {
-        if secret.len() >= 4 && self.message.contains(secret) {
+        if secret.len() < 4 {
+            return self;
+        }
+        if self.message.contains(secret) {
             self.message = self.message.replace(secret, "[redacted]");
         }
-        if let Some(body) = &self.body {
-            let text = body.to_string();
-            if secret.len() >= 4 && text.contains(secret) {
-                self.body = crate::core::json::parse(&text.replace(secret, "[redacted]")).ok();
-            }
+        if let Some(body) = self.body.as_mut() {
+            redact_value(body, secret);
         }
         self
+    }
+}
+
+/// Replaces `secret` in every string (keys included) of a JSON value.
+fn redact_value(value: &mut Value, secret: &str) {
+    match value {
+        Value::String(s) if s.contains(secret) => *s = s.replace(secret, "[redacted]"),
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_value(v, secret)),
+        Value::Object(map) => {
+            let entries = std::mem::take(map);
+            for (key, mut v) in entries {
+                redact_value(&mut v, secret);
+                map.insert(key.replace(secret, "[redacted]"), v);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -9,6 +9,11 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+use super::call::{Call, Client};
+use super::error::{ErrorKind, FleetError};
+use super::instances::{heartbeat_request, HeartbeatInfo};
+use super::io::Io;
+
 /// Scheduling state of one env, with the caller's `payload` (the edge keeps its env handle here).
 #[derive(Debug, Clone, PartialEq)]
 struct Entry<T> {
@@ -188,6 +193,28 @@ impl<T> Scheduler<T> {
     }
 }
 
+/// How one beat of the loop ended.
+#[derive(Debug)]
+pub enum BeatOutcome {
+    /// The server took it (maybe with a new interval).
+    Beat(HeartbeatInfo),
+    /// The instance is gone (404, or 410 for a stopped one): the loop stops for good.
+    Expired(FleetError),
+    /// Anything else: retried on the backoff schedule.
+    Failed(FleetError),
+}
+
+/// One beat of the loop: a single attempt bounded by half an interval (1-30 s), because the
+/// scheduler does the retrying on its own schedule.
+pub async fn beat<I: Io>(client: &Client, io: &I, instance_id: &str, region: Option<&str>, interval_s: f64) -> BeatOutcome {
+    let call = Call { client, io, timeout_ms: Some((interval_s * 500.0).clamp(1000.0, 30_000.0)), single_attempt: true };
+    match call.fetch(|c, ctx| heartbeat_request(c, instance_id, region, ctx)).await {
+        Ok(info) => BeatOutcome::Beat(info),
+        Err(e) if e.kind == ErrorKind::NotFound || e.status == Some(410) => BeatOutcome::Expired(e),
+        Err(e) => BeatOutcome::Failed(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,5 +311,28 @@ mod tests {
         assert_eq!(s.len(), 10);
         assert!(s.queue.len() <= 2 * s.len() + 64, "{}", s.queue.len());
         assert_eq!(s.take_due(30_000.0).len(), 10);
+    }
+
+    #[test]
+    fn a_404_or_410_expires_the_env_and_anything_else_is_retried() {
+        use crate::core::io::Failure;
+        use crate::core::testing::{client, run, FakeIo, Reply};
+        use serde_json::json;
+        let client = client();
+        let answer = json!({ "success": true, "instance_id": "i", "interval_seconds": 60, "deadline_timestamp": 1.5e9 });
+        let io = FakeIo::new([
+            Reply::Json(200, answer),
+            Reply::Json(404, json!({ "detail": "Instance not found" })),
+            Reply::Json(410, json!({ "detail": "Instance is stopped" })),
+            Reply::Text(503, "busy"),
+            Reply::Fail(Failure::Network("reset".into())),
+        ]);
+        let beat_once = || run(beat(&client, &io, "i", None, 30.0));
+        assert!(matches!(beat_once(), BeatOutcome::Beat(info) if info.interval_seconds == Some(60)));
+        assert!(matches!(beat_once(), BeatOutcome::Expired(e) if e.kind == ErrorKind::NotFound));
+        assert!(matches!(beat_once(), BeatOutcome::Expired(e) if e.status == Some(410)));
+        assert!(matches!(beat_once(), BeatOutcome::Failed(e) if e.kind == ErrorKind::Server));
+        assert!(matches!(beat_once(), BeatOutcome::Failed(e) if e.kind == ErrorKind::Connection));
+        assert_eq!(io.sent.borrow().len(), 5, "one attempt per beat: the scheduler retries");
     }
 }

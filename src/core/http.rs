@@ -1,8 +1,5 @@
 //! Plain data descriptions of an HTTP exchange: what the core asks the edge to send, and what the
 //! edge hands back. No I/O happens here.
-use crate::core::json::Value;
-
-use super::error::{classify_response, FleetError};
 
 /// An HTTP method the Fleet protocol uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,41 +57,5 @@ impl HttpRequest {
     /// The value of a header, matched case-insensitively.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-}
-
-/// A response as the edge received it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HttpResponse {
-    pub status: u16,
-    pub body: String,
-    /// The `Retry-After` header, when present.
-    pub retry_after: Option<String>,
-}
-
-impl HttpResponse {
-    /// Reads the JSON body and hands it to `read`; any error carries the call's request id.
-    pub fn parse_with<T>(&self, request_id: &str, read: impl FnOnce(Value) -> Result<T, FleetError>) -> Result<T, FleetError> {
-        let result = self.json(request_id).and_then(read);
-        result.map_err(|mut e| {
-            if e.request_id.is_none() && !request_id.is_empty() {
-                e.request_id = Some(request_id.to_string());
-            }
-            e
-        })
-    }
-
-    /// The JSON body of a successful response, or the typed error of a failed one.
-    /// As in fleet-python, any status below 400 counts as success.
-    pub fn json(&self, request_id: &str) -> Result<Value, FleetError> {
-        let rid = (!request_id.is_empty()).then_some(request_id);
-        if self.status >= 400 {
-            return Err(classify_response(self.status, &self.body, rid));
-        }
-        crate::core::json::parse(&self.body).map_err(|e| {
-            let mut err = FleetError::invalid_response(format!("the server's {} response is not JSON: {e}", self.status));
-            err.request_id = rid.map(str::to_string);
-            err
-        })
     }
 }

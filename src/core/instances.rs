@@ -1,139 +1,273 @@
-//! Environment instances (protocol §5): create, read, list, close, heartbeat.
-use crate::core::json::Value;
+//! Environment instances (protocol §5): the models, their requests, and the create flow with
+//! the duplicate-create recovery of §5.1.
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
-use super::body::Body;
-
+use super::call::Call;
 use super::client::{CallContext, ClientConfig};
-use super::error::FleetError;
-use super::http::{HttpRequest, HttpResponse, Method};
-use super::model::{convert, opt, req, Field, Kind};
-use super::options::{require_id, Options};
+use super::error::{ErrorKind, FleetError};
+use super::http::{HttpRequest, Method};
+use super::io::{decode, Io, Level};
+use super::options::{in_range, non_empty, require_id};
 use super::query::{self, escape};
 
-static MANAGER: [Field; 7] = [
-    req("api", "api", Kind::Str),
-    req("docs", "docs", Kind::Str),
-    req("reset", "reset", Kind::Str),
-    req("diff", "diff", Kind::Str),
-    req("snapshot", "snapshot", Kind::Str),
-    req("execute_verifier_function", "executeVerifierFunction", Kind::Str),
-    req("execute_verifier_function_with_upload", "executeVerifierFunctionWithUpload", Kind::Str),
-];
+/// The manager ("runner") URLs of an instance (`ManagerUrls` in TypeScript).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all(serialize = "camelCase"))]
+pub struct ManagerUrls {
+    pub api: String,
+    pub docs: String,
+    pub reset: String,
+    pub diff: String,
+    pub snapshot: String,
+    pub execute_verifier_function: String,
+    pub execute_verifier_function_with_upload: String,
+}
 
-static URLS: [Field; 6] = [
-    req("root", "root", Kind::Str),
-    req("app", "app", Kind::StrList),
-    opt("api", "api", Kind::Str),
-    opt("health", "health", Kind::Str),
-    opt("api_docs", "apiDocs", Kind::Str),
-    req("manager", "manager", Kind::Obj(&MANAGER)),
-];
+/// Where an instance answers (`InstanceUrls`). `mcp` is added by the SDK: `root + "mcp"`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all(serialize = "camelCase"))]
+pub struct InstanceUrls {
+    pub root: String,
+    pub app: Vec<String>,
+    pub api: Option<String>,
+    pub health: Option<String>,
+    pub api_docs: Option<String>,
+    pub manager: ManagerUrls,
+    #[serde(skip_deserializing)]
+    pub mcp: Option<String>,
+}
 
-/// `InstanceResponse` (§5.2).
-pub static INSTANCE: [Field; 22] = [
-    req("instance_id", "instanceId", Kind::Str),
-    req("env_key", "envKey", Kind::Str),
-    req("version", "version", Kind::Str),
-    req("status", "status", Kind::Str),
-    req("subdomain", "subdomain", Kind::Str),
-    req("created_at", "createdAt", Kind::Str),
-    req("updated_at", "updatedAt", Kind::Str),
-    opt("terminated_at", "terminatedAt", Kind::Str),
-    req("team_id", "teamId", Kind::Str),
-    req("region", "region", Kind::Str),
-    opt("env_variables", "envVariables", Kind::Any),
-    opt("data_key", "dataKey", Kind::Str),
-    opt("data_version", "dataVersion", Kind::Str),
-    opt("urls", "urls", Kind::Obj(&URLS)),
-    opt("health", "health", Kind::Bool),
-    opt("run_id", "runId", Kind::Str),
-    opt("profile_id", "profileId", Kind::Str),
-    opt("heartbeat_interval", "heartbeatInterval", Kind::Int),
-    opt("heartbeat_region", "heartbeatRegion", Kind::Str),
+/// `InstanceResponse` (§5.2): `InstanceInfo` in TypeScript.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all(serialize = "camelCase"))]
+pub struct Instance {
+    pub instance_id: String,
+    pub env_key: String,
+    pub version: String,
+    /// `pending`, `running`, `stopped` or `error`.
+    pub status: String,
+    pub subdomain: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub terminated_at: Option<String>,
+    pub team_id: String,
+    pub region: String,
+    pub env_variables: Option<Value>,
+    pub data_key: Option<String>,
+    pub data_version: Option<String>,
+    pub urls: Option<InstanceUrls>,
+    pub health: Option<bool>,
+    pub run_id: Option<String>,
+    pub profile_id: Option<String>,
+    pub heartbeat_interval: Option<u32>,
+    pub heartbeat_region: Option<String>,
     // Sent by flotilla-server (not by every Fleet deployment): null when absent.
-    opt("ttl_seconds", "ttlSeconds", Kind::Int),
-    opt("deadline_timestamp", "deadlineTimestamp", Kind::Num),
-    opt("last_heartbeat", "lastHeartbeat", Kind::Str),
-];
+    pub ttl_seconds: Option<u32>,
+    pub deadline_timestamp: Option<f64>,
+    pub last_heartbeat: Option<String>,
+}
 
-/// `HeartbeatResponse`.
-pub static HEARTBEAT: [Field; 5] = [
-    req("success", "success", Kind::Bool),
-    req("instance_id", "instanceId", Kind::Str),
-    opt("last_heartbeat", "lastHeartbeat", Kind::Str),
-    opt("deadline_timestamp", "deadlineTimestamp", Kind::Num),
-    opt("interval_seconds", "intervalSeconds", Kind::Int),
-];
+impl Instance {
+    /// Fills the SDK-side fields after reading the wire shape.
+    fn complete(mut self) -> Instance {
+        if let Some(urls) = self.urls.as_mut() {
+            urls.mcp = Some(format!("{}mcp", urls.root));
+        }
+        self
+    }
 
-/// Options of `make` that go on the wire (the edge also reads `autoHeartbeat`, `keepProcessAlive`).
-pub const MAKE_OPTIONS: &[&str] = &[
-    "envKey", "dataKey", "envVariables", "ttlSeconds", "runId", "heartbeatInterval", "region", "imageType",
-    "maxWaitSeconds", "autoHeartbeat", "keepProcessAlive",
-];
+    /// Whether the instance is (or is about to be) up, so heartbeats make sense.
+    pub fn is_live(&self) -> bool {
+        self.status == "running" || self.status == "pending"
+    }
+}
+
+/// `HeartbeatResponse` (`HeartbeatInfo`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all(serialize = "camelCase"))]
+pub struct HeartbeatInfo {
+    pub success: bool,
+    pub instance_id: String,
+    pub last_heartbeat: Option<String>,
+    pub deadline_timestamp: Option<f64>,
+    pub interval_seconds: Option<u32>,
+}
+
+/// Options of `make` (`MakeOptions`). `autoHeartbeat` and `keepProcessAlive` stay in the SDK.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MakeOptions {
+    /// Required for `make`; `makeEnv` takes it from the task.
+    pub env_key: Option<String>,
+    pub data_key: Option<String>,
+    pub env_variables: Option<Map<String, Value>>,
+    pub ttl_seconds: Option<u32>,
+    pub run_id: Option<String>,
+    pub heartbeat_interval: Option<u32>,
+    pub region: Option<String>,
+    pub image_type: Option<String>,
+    pub max_wait_seconds: Option<u32>,
+    pub auto_heartbeat: Option<bool>,
+    pub keep_process_alive: Option<bool>,
+}
+
+/// What the SDK does with an env once it has one (`InstanceOptions`).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AttachOptions {
+    /// Start the heartbeat loop when the instance has an interval (default true).
+    pub auto_heartbeat: Option<bool>,
+    /// Let the heartbeat timer keep Node running (default false).
+    pub keep_process_alive: Option<bool>,
+}
+
+/// `POST /v1/env/instances` in §5.1 key order, absent values left out (exclude-none).
+#[derive(Serialize)]
+struct CreateBody<'a> {
+    env_key: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    env_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_key: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    run_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    env_variables: Option<&'a Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image_type: Option<&'a str>,
+    created_from: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ttl_seconds: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    heartbeat_interval: Option<u32>,
+    max_wait_seconds: u32,
+}
 
 /// The default create timeout (fleet-python's `DEFAULT_CREATE_TIMEOUT`).
-pub const CREATE_TIMEOUT_MS: u64 = 900_000;
+pub const CREATE_TIMEOUT_MS: f64 = 900_000.0;
+
+/// How often a recovered duplicate create polls its instance (fleet-python: 5 s).
+pub const DUPLICATE_POLL_MS: f64 = 1000.0;
 
 /// `name:ver` -> (name, ver) with a `v` added before a leading digit (§5.1).
-pub fn split_versioned(key: &str) -> (String, Option<String>) {
+pub fn split_versioned(key: &str) -> (&str, Option<String>) {
     match key.split_once(':') {
         Some((name, v)) if !v.is_empty() => {
             let v = if v.starts_with(|c: char| c.is_ascii_digit()) { format!("v{v}") } else { v.to_string() };
-            (name.to_string(), Some(v))
+            (name, Some(v))
         }
-        _ => (key.to_string(), None),
+        _ => (key, None),
     }
 }
 
-/// Builds `POST /v1/env/instances` (§5.1 key order, exclude-none) from `make` options.
-/// `create_timeout_ms` is the call's timeout; `max_wait_seconds` is 30 s less, capped at 3600.
-pub fn make_request(config: &ClientConfig, options: &Value, create_timeout_ms: u64, ctx: &CallContext) -> Result<HttpRequest, FleetError> {
-    let o = Options::new(options, "make options", MAKE_OPTIONS)?;
-    let env_key = o.string("envKey", true)?.ok_or_else(|| FleetError::validation("make: `envKey` is required"))?;
-    let (env_key, env_version) = split_versioned(env_key.trim());
-    let (data_key, data_version) = match o.string("dataKey", true)? {
-        Some(data) => {
-            let (key, version) = split_versioned(data.trim());
-            (Some(key), version)
+impl MakeOptions {
+    /// The options that shape the `Env`, not the request.
+    pub fn attach(&self) -> AttachOptions {
+        AttachOptions { auto_heartbeat: self.auto_heartbeat, keep_process_alive: self.keep_process_alive }
+    }
+
+    /// Checks what serde's types cannot: non-empty strings and integer ranges.
+    pub fn validate(&self) -> Result<(), FleetError> {
+        const WHAT: &str = "make options";
+        if self.env_key.is_none() {
+            return Err(FleetError::validation("make: `envKey` is required"));
         }
+        for (key, value) in [("envKey", &self.env_key), ("dataKey", &self.data_key), ("runId", &self.run_id), ("region", &self.region), ("imageType", &self.image_type)] {
+            non_empty(value, WHAT, key)?;
+        }
+        in_range(self.ttl_seconds, 1, i64::from(i32::MAX), WHAT, "ttlSeconds")?;
+        in_range(self.heartbeat_interval, 30, 3600, WHAT, "heartbeatInterval")?;
+        in_range(self.max_wait_seconds, 0, 3600, WHAT, "maxWaitSeconds")
+    }
+}
+
+/// Builds `POST /v1/env/instances`. `create_timeout_ms` is the call's timeout; the server's
+/// `max_wait_seconds` defaults to 30 s less, capped at 3600 (as fleet-python).
+pub fn make_request(config: &ClientConfig, o: &MakeOptions, create_timeout_ms: f64, ctx: &CallContext) -> Result<HttpRequest, FleetError> {
+    o.validate()?;
+    let (env_key, env_version) = split_versioned(o.env_key.as_deref().unwrap_or_default().trim());
+    let (data_key, data_version) = match o.data_key.as_deref().map(|d| split_versioned(d.trim())) {
+        Some((key, version)) => (Some(key), version),
         None => (None, None),
     };
-    let default_wait = ((create_timeout_ms / 1000) as i64 - 30).clamp(0, 3600);
-    let body = Body::new()
-        .push("env_key", env_key)
-        .push_opt("env_version", env_version)
-        .push_opt("data_key", data_key)
-        .push_opt("data_version", data_version)
-        .push_opt("region", o.string("region", true)?)
-        .push_opt("run_id", o.string("runId", true)?)
-        .push_opt("env_variables", o.object("envVariables")?)
-        .push_opt("image_type", o.string("imageType", true)?)
-        .push("created_from", "sdk")
-        .push_opt("ttl_seconds", o.int("ttlSeconds", 1, i32::MAX as i64)?)
-        .push_opt("heartbeat_interval", o.int("heartbeatInterval", 30, 3600)?)
-        .push("max_wait_seconds", o.int("maxWaitSeconds", 0, 3600)?.unwrap_or(default_wait));
-    Ok(config.request(Method::Post, "/v1/env/instances", Some(body.finish()), ctx))
+    let default_wait = ((create_timeout_ms / 1000.0) as i64 - 30).clamp(0, 3600) as u32;
+    let body = CreateBody {
+        env_key,
+        env_version,
+        data_key,
+        data_version,
+        region: o.region.as_deref(),
+        run_id: o.run_id.as_deref(),
+        env_variables: o.env_variables.as_ref(),
+        image_type: o.image_type.as_deref(),
+        created_from: "sdk",
+        ttl_seconds: o.ttl_seconds,
+        heartbeat_interval: o.heartbeat_interval,
+        max_wait_seconds: o.max_wait_seconds.unwrap_or(default_wait),
+    };
+    Ok(config.request_json(Method::Post, "/v1/env/instances", &body, ctx))
 }
 
-/// An instance as JS sees it, with `urls.mcp` (= `root + "mcp"`) added.
-pub fn instance_from_wire(wire: &Value) -> Result<Value, FleetError> {
-    let mut instance = convert(wire, &INSTANCE)?;
-    if let Some(urls) = instance.get_mut("urls").and_then(Value::as_object_mut) {
-        let mcp = urls.get("root").and_then(Value::as_str).map(|r| format!("{r}mcp"));
-        urls.insert("mcp".into(), Value::from(mcp));
+/// Creates an instance. A create retried after a lost answer is answered `409
+/// duplicate_request_id` naming the first instance: that one is followed until it runs.
+pub async fn make<I: Io>(call: &Call<'_, I>, options: &MakeOptions) -> Result<Instance, FleetError> {
+    let timeout = call.timeout_ms.unwrap_or(CREATE_TIMEOUT_MS);
+    let started = call.io.now_ms();
+    let ctx = call.io.new_call();
+    let request = make_request(&call.client.config, options, timeout, &ctx)?;
+    let created = match call.send(&request, Some(timeout)).await {
+        Ok(response) => decode::<Instance, _>(&response, &ctx.request_id).map(Instance::complete),
+        Err(e) => Err(e),
+    };
+    match created {
+        Err(e) if e.kind == ErrorKind::Conflict && e.details.instance_id.is_some() => {
+            let id = e.details.instance_id.clone().unwrap_or_default();
+            let message = "flotilla: create was a duplicate; following the first instance";
+            call.io.log(Level::Info, message, &[("instanceId", id.as_str().into())]);
+            let budget = (timeout - (call.io.now_ms() - started)).max(30_000.0);
+            wait_running(call, &id, budget, DUPLICATE_POLL_MS).await
+        }
+        other => other,
     }
-    Ok(instance)
 }
 
-pub fn parse_instance(response: &HttpResponse, request_id: &str) -> Result<Value, FleetError> {
-    response.parse_with(request_id, |v| instance_from_wire(&v))
+/// `GET /v1/env/instances/{id}`.
+pub async fn get<I: Io>(call: &Call<'_, I>, id: &str) -> Result<Instance, FleetError> {
+    call.fetch(|c, ctx| get_request(c, id, ctx)).await.map(Instance::complete)
 }
 
-pub fn parse_instances(response: &HttpResponse, request_id: &str) -> Result<Vec<Value>, FleetError> {
-    response.parse_with(request_id, |wire| {
-        let items = wire.as_array().ok_or_else(|| FleetError::invalid_response("unexpected response: expected a JSON array"))?;
-        items.iter().map(instance_from_wire).collect()
-    })
+/// `DELETE /v1/env/instances/{id}`: the final state.
+pub async fn close<I: Io>(call: &Call<'_, I>, id: &str) -> Result<Instance, FleetError> {
+    call.fetch(|c, ctx| close_request(c, id, ctx)).await.map(Instance::complete)
+}
+
+/// Polls an instance until it runs; `stopped`/`error` is a `ConflictError`, running out of time a
+/// `TimeoutError`, the caller's abort an `AbortError`.
+pub async fn wait_running<I: Io>(call: &Call<'_, I>, id: &str, budget_ms: f64, interval_ms: f64) -> Result<Instance, FleetError> {
+    let deadline = call.io.now_ms() + budget_ms;
+    loop {
+        let instance = get(call, id).await?;
+        match instance.status.as_str() {
+            "running" => return Ok(instance),
+            "stopped" | "error" => {
+                let mut e = FleetError::new(ErrorKind::Conflict, format!("Instance '{id}' is {}, not running", instance.status));
+                e.details.instance_id = Some(id.to_string());
+                e.body = serde_json::to_value(&instance).ok();
+                return Err(e);
+            }
+            _ => {}
+        }
+        if call.io.now_ms() + interval_ms > deadline {
+            let seconds = (budget_ms / 1000.0) as u64;
+            return Err(FleetError::new(ErrorKind::Timeout, format!("Instance '{id}' was not running after {seconds} s")));
+        }
+        call.io.sleep(interval_ms).await.map_err(|_| super::call::abort_error(""))?;
+    }
 }
 
 pub fn get_request(config: &ClientConfig, id: &str, ctx: &CallContext) -> Result<HttpRequest, FleetError> {
@@ -146,40 +280,62 @@ pub fn close_request(config: &ClientConfig, id: &str, ctx: &CallContext) -> Resu
     Ok(config.request(Method::Delete, &format!("/v1/env/instances/{}", escape(id)), None, ctx))
 }
 
-/// `GET /v1/env/instances?status=&region=&run_id=&profile_id=` (non-empty values, that order).
-pub fn list_request(config: &ClientConfig, filters: &Value, ctx: &CallContext) -> Result<HttpRequest, FleetError> {
-    let o = Options::new(filters, "listInstances filters", &["status", "region", "runId", "profileId"])?;
-    let (status, region, run_id, profile_id) =
-        (o.string("status", true)?, o.string("region", true)?, o.string("runId", true)?, o.string("profileId", true)?);
-    let q = query::encode(&[
-        ("status", status.as_deref()),
-        ("region", region.as_deref()),
-        ("run_id", run_id.as_deref()),
-        ("profile_id", profile_id.as_deref()),
-    ]);
-    Ok(config.request(Method::Get, &format!("/v1/env/instances{q}"), None, ctx))
+/// Filters of `listInstances` (`ListInstancesOptions`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ListInstancesOptions {
+    pub status: Option<String>,
+    pub region: Option<String>,
+    pub run_id: Option<String>,
+    pub profile_id: Option<String>,
 }
 
-/// `DELETE /v1/env/instances/batch?run_id=&profile_id=`: one of them is required.
-pub fn close_all_request(config: &ClientConfig, filter: &Value, ctx: &CallContext) -> Result<HttpRequest, FleetError> {
-    let o = Options::new(filter, "closeAll filter", &["runId", "profileId"])?;
-    let (run_id, profile_id) = (o.string("runId", true)?, o.string("profileId", true)?);
-    if run_id.is_none() && profile_id.is_none() {
+/// `GET /v1/env/instances?status=&region=&run_id=&profile_id=` (non-empty values, that order).
+pub fn list_request(config: &ClientConfig, o: &ListInstancesOptions, ctx: &CallContext) -> Result<HttpRequest, FleetError> {
+    let pairs = [("status", &o.status), ("region", &o.region), ("run_id", &o.run_id), ("profile_id", &o.profile_id)];
+    for ((_, value), key) in pairs.iter().zip(["status", "region", "runId", "profileId"]) {
+        non_empty(value, "listInstances filters", key)?;
+    }
+    let pairs: Vec<(&str, Option<&str>)> = pairs.iter().map(|(k, v)| (*k, v.as_deref())).collect();
+    Ok(config.request(Method::Get, &format!("/v1/env/instances{}", query::encode(&pairs)), None, ctx))
+}
+
+/// The filter of `closeAll` (`CloseAllOptions`): one of them is required.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CloseAllOptions {
+    pub run_id: Option<String>,
+    pub profile_id: Option<String>,
+}
+
+/// `DELETE /v1/env/instances/batch?run_id=&profile_id=`.
+pub fn close_all_request(config: &ClientConfig, o: &CloseAllOptions, ctx: &CallContext) -> Result<HttpRequest, FleetError> {
+    non_empty(&o.run_id, "closeAll filter", "runId")?;
+    non_empty(&o.profile_id, "closeAll filter", "profileId")?;
+    if o.run_id.is_none() && o.profile_id.is_none() {
         return Err(FleetError::validation("closeAll needs `runId` or `profileId` (\"self\" for your own profile)"));
     }
-    let q = query::encode(&[("run_id", run_id.as_deref()), ("profile_id", profile_id.as_deref())]);
+    let q = query::encode(&[("run_id", o.run_id.as_deref()), ("profile_id", o.profile_id.as_deref())]);
     Ok(config.request(Method::Delete, &format!("/v1/env/instances/batch{q}"), None, ctx))
 }
 
-/// `POST /v1/env/instances/{id}/heartbeat` with `{}` or `{"region": r}`.
-pub fn heartbeat_request(config: &ClientConfig, id: &str, region: Option<&str>, ctx: &CallContext) -> Result<HttpRequest, FleetError> {
-    require_id(id, "instance id")?;
-    let body = Body::new().push_opt("region", region).finish();
-    Ok(config.request(Method::Post, &format!("/v1/env/instances/{}/heartbeat", escape(id)), Some(body), ctx))
+/// The body of a heartbeat: `{}` or `{"region": r}`.
+#[derive(Serialize)]
+struct HeartbeatBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<&'a str>,
 }
 
-pub fn parse_heartbeat(response: &HttpResponse, request_id: &str) -> Result<Value, FleetError> {
-    response.parse_with(request_id, |v| convert(&v, &HEARTBEAT))
+/// `POST /v1/env/instances/{id}/heartbeat`.
+pub fn heartbeat_request(config: &ClientConfig, id: &str, region: Option<&str>, ctx: &CallContext) -> Result<HttpRequest, FleetError> {
+    require_id(id, "instance id")?;
+    let path = format!("/v1/env/instances/{}/heartbeat", escape(id));
+    Ok(config.request_json(Method::Post, &path, &HeartbeatBody { region }, ctx))
+}
+
+/// Decodes a list of instances (`listInstances`, `closeAll`).
+pub fn complete_all(list: Vec<Instance>) -> Vec<Instance> {
+    list.into_iter().map(Instance::complete).collect()
 }
 
 #[cfg(test)]

@@ -1,26 +1,30 @@
-//! Sans-IO protocol core: everything that can be decided without touching the network.
+//! Sans-IO protocol core: models, request building, response decoding, error mapping, and the
+//! protocol flows (duplicate-create recovery, verification, runner tokens, heartbeat expiry)
+//! as plain async functions over the [`io::Io`] trait, so `cargo test` runs all of it natively.
 //!
-//! Data flows one way: the edge asks a resource module (`account`, `tasks`) for an
-//! [`http::HttpRequest`], sends it, and hands the [`http::HttpResponse`] back to the same module,
-//! which returns a model or a typed [`error::FleetError`].
+//! Data flows one way: a flow asks a resource module (`instances`, `tasks`...) for an
+//! [`http::HttpRequest`], sends it through [`call::Call`] (retries included), and decodes the
+//! answer into a typed model or a typed [`error::FleetError`].
 pub mod account;
-pub mod body;
+pub mod call;
 pub mod classify;
-pub mod envs;
-pub mod heartbeat;
-pub mod instances;
-pub mod model;
-pub mod options;
-pub mod retry;
-pub mod runner;
-pub mod verify;
 pub mod client;
+pub mod envs;
 pub mod error;
+pub mod heartbeat;
 pub mod http;
 pub mod ids;
-pub mod json;
+pub mod instances;
+pub mod io;
+pub mod options;
 pub mod query;
+pub mod retry;
+pub mod runner;
 pub mod tasks;
+pub mod verify;
+
+#[cfg(test)]
+pub mod testing;
 
 /// The SDK version, sent as `X-Fleet-SDK-Version`.
 pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");

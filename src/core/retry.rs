@@ -6,8 +6,6 @@
 //! them), 404 (fleet-python wastes ~7 s there), other 4xx.
 //! The wait is `Retry-After` (seconds or an HTTP date, capped at 120 s) when the server sends
 //! one, else full jitter: `0.5 s × 2^n × U(0,1)` before retry n.
-use crate::core::json::Number;
-
 /// The most a `Retry-After` may make us wait.
 pub const MAX_RETRY_AFTER_MS: f64 = 120_000.0;
 
@@ -54,8 +52,8 @@ impl RetryPolicy {
 /// (`Wed, 21 Oct 2015 07:28:00 GMT`).
 pub fn parse_retry_after_ms(value: &str, now_ms: f64) -> Option<f64> {
     let value = value.trim();
-    if let Some(seconds) = Number::parse(value).map(|n| n.as_f64()) {
-        return (seconds >= 0.0).then_some(seconds * 1000.0);
+    if let Some(seconds) = delta_seconds(value) {
+        return Some(seconds * 1000.0);
     }
     let parts: Vec<&str> = value.split_whitespace().collect();
     if parts.len() != 6 || parts[5] != "GMT" {
@@ -73,6 +71,18 @@ pub fn parse_retry_after_ms(value: &str, now_ms: f64) -> Option<f64> {
     }
     let epoch_s = days_from_civil(year, month, day) * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2];
     Some((epoch_s as f64 * 1000.0 - now_ms).max(0.0))
+}
+
+/// `120` or `1.5` (delta-seconds; a fraction is tolerated), without a float parser in the wasm.
+fn delta_seconds(value: &str) -> Option<f64> {
+    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(fraction) || whole.len() > 9 {
+        return None;
+    }
+    let whole: u32 = whole.parse().ok()?;
+    let fraction = fraction.bytes().take(3).enumerate().map(|(i, b)| f64::from(b - b'0') / 10f64.powi(i as i32 + 1)).sum::<f64>();
+    Some(f64::from(whole) + fraction)
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
@@ -127,5 +137,8 @@ mod tests {
         assert_eq!(p.delay_ms(true, &with("Wed, 21 Oct 2015 07:28:00 GMT"), 1, 0.9, now), Some(10_000.0));
         assert_eq!(parse_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT", now + 60_000.0), Some(0.0));
         assert_eq!(parse_retry_after_ms("soon", 0.0), None);
+        assert_eq!(parse_retry_after_ms("1.5", 0.0), Some(1500.0));
+        assert_eq!(parse_retry_after_ms("-1", 0.0), None);
+        assert_eq!(parse_retry_after_ms("1e3", 0.0), None);
     }
 }

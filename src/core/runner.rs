@@ -1,53 +1,131 @@
-//! The instance manager ("runner") API (protocol §8), relative to `urls.manager.api`, and the
-//! runner-token fetch (§2.5).
-use crate::core::json::Value;
+//! The instance manager ("runner") API (protocol §8), relative to `urls.manager.api`: models,
+//! requests, and the runner-token flow (§2.5).
+use std::cell::RefCell;
 
-use super::body::Body;
-use super::client::{CallContext, ClientConfig};
-use super::error::FleetError;
-use super::http::{HttpRequest, HttpResponse, Method};
-use super::model::{convert, convert_list, opt, req, Field, Kind};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::call::Call;
+use super::client::{to_json, CallContext, ClientConfig};
+use super::error::{ErrorKind, FleetError};
+use super::http::{HttpRequest, Method};
+use super::io::{decode, Io, ResponseBody};
 use super::query::escape;
 use super::{SDK_LANGUAGE, SDK_VERSION};
 
-static RESOURCE: [Field; 4] = [
-    req("name", "name", Kind::Str),
-    req("type", "type", Kind::Str),
-    req("mode", "mode", Kind::Str),
-    opt("label", "label", Kind::Str),
-];
+/// A resource of an instance (`Resource`), e.g. `current` (sqlite, rw).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Resource {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub mode: String,
+    pub label: Option<String>,
+}
 
-static QUERY_RESULT: [Field; 7] = [
-    req("success", "success", Kind::Bool),
-    req("message", "message", Kind::Str),
-    opt("columns", "columns", Kind::StrList),
-    opt("rows", "rows", Kind::Any),
-    opt("rows_affected", "rowsAffected", Kind::Int),
-    opt("last_insert_id", "lastInsertId", Kind::Int),
-    opt("error", "error", Kind::Str),
-];
+/// The runner answers a bare list or `{ resources: [...] }`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum ResourceList {
+    Bare(Vec<Resource>),
+    Wrapped { resources: Vec<Resource> },
+}
 
-static COLUMN: [Field; 5] = [
-    req("name", "name", Kind::Str),
-    opt("type", "type", Kind::Str),
-    opt("notnull", "notNull", Kind::Any),
-    opt("default_value", "defaultValue", Kind::Any),
-    opt("pk", "primaryKey", Kind::Any),
-];
+impl ResourceList {
+    pub fn into_vec(self) -> Vec<Resource> {
+        match self {
+            ResourceList::Bare(list) | ResourceList::Wrapped { resources: list } => list,
+        }
+    }
+}
 
-static TABLE: [Field; 3] = [req("name", "name", Kind::Str), opt("sql", "sql", Kind::Str), opt("columns", "columns", Kind::ObjList(&COLUMN))];
+/// A query answer (`QueryResult`); rows are user data.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all(serialize = "camelCase"))]
+pub struct QueryResult {
+    pub success: bool,
+    pub message: String,
+    pub columns: Option<Vec<String>>,
+    pub rows: Option<Vec<Vec<Value>>>,
+    pub rows_affected: Option<i64>,
+    pub last_insert_id: Option<i64>,
+    pub error: Option<String>,
+}
 
-static DESCRIBE: [Field; 5] = [
-    req("success", "success", Kind::Bool),
-    req("resource_name", "resourceName", Kind::Str),
-    req("message", "message", Kind::Str),
-    opt("tables", "tables", Kind::ObjList(&TABLE)),
-    opt("error", "error", Kind::Str),
-];
+/// A column of a described table.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all(serialize = "camelCase"))]
+pub struct Column {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub sql_type: Option<String>,
+    #[serde(rename(deserialize = "notnull"))]
+    pub not_null: Option<Value>,
+    pub default_value: Option<Value>,
+    #[serde(rename(deserialize = "pk"))]
+    pub primary_key: Option<Value>,
+}
 
-static RESET: [Field; 2] = [req("success", "success", Kind::Bool), req("message", "message", Kind::Str)];
+/// A described table.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Table {
+    pub name: String,
+    pub sql: Option<String>,
+    pub columns: Option<Vec<Column>>,
+}
 
-static HEALTH: [Field; 3] = [req("status", "status", Kind::Str), req("timestamp", "timestamp", Kind::Str), req("service", "service", Kind::Str)];
+/// `db.describe()` (`DescribeResult`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all(serialize = "camelCase"))]
+pub struct DescribeResult {
+    pub success: bool,
+    pub resource_name: String,
+    pub message: String,
+    pub tables: Option<Vec<Table>>,
+    pub error: Option<String>,
+}
+
+/// `env.reset()` (`ResetResult`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ResetResult {
+    pub success: bool,
+    pub message: String,
+}
+
+/// `env.health()` (`HealthResult`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct HealthResult {
+    pub status: String,
+    pub timestamp: String,
+    pub service: String,
+}
+
+/// Seed vs current, per table (`StructuredDiff`, §8.6). Table diffs are passed through as the
+/// runner writes them.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct StructuredDiff {
+    #[serde(default)]
+    pub success: bool,
+    #[serde(default)]
+    pub message: String,
+    pub diff: Map<String, Value>,
+}
+
+/// The body of a runner query (§8.2).
+#[derive(Serialize)]
+struct QueryBody<'a> {
+    query: &'a str,
+    args: Option<&'a [Value]>,
+    read_only: bool,
+}
+
+/// The body of `POST /reset`: no seed, no timestamp.
+#[derive(Serialize)]
+struct ResetBody {
+    timestamp: Option<u64>,
+    seed: Option<u64>,
+}
 
 /// Where an instance's runner lives and the token it wants.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,7 +138,7 @@ pub struct Runner {
 impl Runner {
     /// A runner request: SDK headers and the runner token; no Fleet credentials (§2.4).
     /// `replay_safe`: false for a write, which the runner could not tell from a second one.
-    fn request(&self, method: Method, path: &str, body: Option<Body>, replay_safe: bool) -> HttpRequest {
+    fn request(&self, method: Method, path: &str, body: Option<String>, replay_safe: bool) -> HttpRequest {
         let mut headers = vec![
             ("X-Fleet-SDK-Language".to_string(), SDK_LANGUAGE.to_string()),
             ("X-Fleet-SDK-Version".to_string(), SDK_VERSION.to_string()),
@@ -75,7 +153,7 @@ impl Runner {
             method,
             url: format!("{}{path}", self.base.trim_end_matches('/')),
             headers,
-            body: body.map(Body::finish),
+            body,
             request_id: String::new(),
             replay_safe,
         }
@@ -86,16 +164,11 @@ impl Runner {
     }
 
     /// `query()` sends `read_only: true`, `exec()` sends `false` (§8.2).
-    pub fn query(&self, db: &str, sql: &str, args: Option<&Value>, read_only: bool) -> Result<HttpRequest, FleetError> {
+    pub fn query(&self, db: &str, sql: &str, args: Option<&[Value]>, read_only: bool) -> Result<HttpRequest, FleetError> {
         if sql.trim().is_empty() {
             return Err(FleetError::validation("the SQL must not be empty"));
         }
-        if let Some(args) = args.filter(|a| !a.is_null()) {
-            if !args.is_array() {
-                return Err(FleetError::validation("SQL arguments must be an array (for `?` placeholders)"));
-            }
-        }
-        let body = Body::new().push("query", sql).push("args", args.cloned().unwrap_or(Value::Null)).push("read_only", read_only);
+        let body = to_json(&QueryBody { query: sql, args, read_only });
         Ok(self.request(Method::Post, &format!("/resources/sqlite/{}/query", escape(db)), Some(body), read_only))
     }
 
@@ -104,7 +177,7 @@ impl Runner {
     }
 
     pub fn reset(&self) -> HttpRequest {
-        self.request(Method::Post, "/reset", Some(Body::new().push("timestamp", Value::Null).push("seed", Value::Null)), true)
+        self.request(Method::Post, "/reset", Some(to_json(&ResetBody { timestamp: None, seed: None })), true)
     }
 
     pub fn health(&self) -> HttpRequest {
@@ -112,7 +185,7 @@ impl Runner {
     }
 
     pub fn diff(&self) -> HttpRequest {
-        self.request(Method::Post, "/diff/structured", Some(Body::new()), true)
+        self.request(Method::Post, "/diff/structured", Some("{}".into()), true)
     }
 }
 
@@ -123,99 +196,65 @@ pub fn token_request(config: &ClientConfig, ctx: &CallContext) -> HttpRequest {
     req
 }
 
-/// The token, or `None` (any failure means "send no token", as fleet-python does).
-pub fn parse_token(response: &HttpResponse) -> Option<String> {
-    if response.status != 200 {
-        return None;
-    }
-    let v: Value = crate::core::json::parse(&response.body).ok()?;
-    v.get("token")?.as_str().map(str::to_string)
+#[derive(Deserialize)]
+struct TokenAnswer {
+    token: String,
 }
 
-pub fn parse_resources(r: &HttpResponse) -> Result<Value, FleetError> {
-    r.parse_with("", |v| {
-        let list = v.get("resources").cloned().unwrap_or(v);
-        convert_list(&list, &RESOURCE)
-    })
+/// An env's runner token, fetched once. `Some(None)` remembers that the server has none for us.
+#[derive(Debug, Default)]
+pub struct TokenCache(RefCell<Option<Option<String>>>);
+
+impl TokenCache {
+    /// The token: cached, or fetched now. A server answer (token or not) is remembered; a call
+    /// that got no answer (network, timeout) goes on without a token and asks again next time;
+    /// the caller's abort rejects.
+    pub async fn get<I: Io>(&self, call: &Call<'_, I>) -> Result<Option<String>, FleetError> {
+        if let Some(known) = self.0.borrow().clone() {
+            return Ok(known);
+        }
+        let ctx = call.io.new_call();
+        let request = token_request(&call.client.config, &ctx);
+        match call.send(&request, None).await {
+            Ok(response) => {
+                let token = match &response.body {
+                    ResponseBody::Json(_) if response.status == 200 => decode::<TokenAnswer, _>(&response, "").ok().map(|t| t.token),
+                    _ => None,
+                };
+                *self.0.borrow_mut() = Some(token.clone());
+                Ok(token)
+            }
+            Err(e) if e.kind == ErrorKind::Abort => Err(e),
+            Err(_) => Ok(None),
+        }
+    }
+}
+
+/// One runner call: the token (cached), the request `build` makes, the decoded answer.
+pub async fn call_runner<I: Io, T: DeserializeOwned>(
+    call: &Call<'_, I>,
+    base: Option<&str>,
+    tokens: &TokenCache,
+    build: impl FnOnce(&Runner) -> Result<HttpRequest, FleetError>,
+) -> Result<T, FleetError> {
+    let base = base.ok_or_else(|| {
+        FleetError::invalid_response("this instance has no manager URL (urls.manager.api), so its state cannot be reached")
+    })?;
+    let runner = Runner { base: base.to_string(), token: tokens.get(call).await? };
+    let request = build(&runner)?;
+    let response = call.send(&request, None).await?;
+    decode(&response, "")
 }
 
 /// A query answer; `success: false` becomes an error (a 4xx already is one).
-pub fn parse_query(r: &HttpResponse) -> Result<Value, FleetError> {
-    let v = r.parse_with("", |v| convert(&v, &QUERY_RESULT))?;
-    if v["success"] == false {
-        let message = v["error"].as_str().or(v["message"].as_str()).unwrap_or("query failed");
-        return Err(FleetError::new(super::error::ErrorKind::BadRequest, message.to_string()));
+pub fn check_query(result: QueryResult) -> Result<QueryResult, FleetError> {
+    if !result.success {
+        let message = result.error.as_deref().unwrap_or(&result.message);
+        return Err(FleetError::new(ErrorKind::BadRequest, if message.is_empty() { "query failed" } else { message }));
     }
-    Ok(v)
-}
-
-pub fn parse_describe(r: &HttpResponse) -> Result<Value, FleetError> {
-    r.parse_with("", |v| convert(&v, &DESCRIBE))
-}
-
-pub fn parse_reset(r: &HttpResponse) -> Result<Value, FleetError> {
-    r.parse_with("", |v| convert(&v, &RESET))
-}
-
-pub fn parse_health(r: &HttpResponse) -> Result<Value, FleetError> {
-    r.parse_with("", |v| convert(&v, &HEALTH))
-}
-
-/// The structured diff is user data (table names as keys): passed through as-is.
-pub fn parse_diff(r: &HttpResponse) -> Result<Value, FleetError> {
-    r.parse_with("", |v| match v.get("diff") {
-        Some(d) if d.is_object() => Ok(v),
-        _ => Err(FleetError::invalid_response("unexpected response: `diff` is missing")),
-    })
+    Ok(result)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::core::json::json;
-
-    fn runner() -> Runner {
-        Runner { base: "http://h/i/x/api/v1/env/".into(), token: Some("rt".into()) }
-    }
-
-    #[test]
-    fn runner_requests_carry_sdk_headers_and_the_token_only() {
-        let req = runner().query("current", "SELECT ?", Some(&json!([1])), true).unwrap();
-        assert_eq!(req.url, "http://h/i/x/api/v1/env/resources/sqlite/current/query");
-        assert_eq!(req.body.as_deref(), Some(r#"{"query":"SELECT ?","args":[1],"read_only":true}"#));
-        assert_eq!(req.header("x-runner-token"), Some("rt"));
-        assert_eq!(req.header("authorization"), None);
-        assert_eq!(req.header("x-request-id"), None);
-        assert!(runner().query("current", " ", None, true).is_err());
-        assert!(runner().query("current", "SELECT 1", Some(&json!({ "a": 1 })), true).is_err());
-        assert_eq!(runner().reset().body.as_deref(), Some(r#"{"timestamp":null,"seed":null}"#));
-    }
-
-    /// A write carries no id the runner could de-duplicate, so it is never sent twice.
-    #[test]
-    fn only_writes_are_unsafe_to_replay() {
-        assert!(runner().query("current", "SELECT 1", None, true).unwrap().replay_safe);
-        assert!(!runner().query("current", "INSERT INTO t VALUES (1)", None, false).unwrap().replay_safe);
-        assert!(runner().reset().replay_safe && runner().diff().replay_safe && runner().describe("current").replay_safe);
-    }
-
-    #[test]
-    fn token_request_has_no_request_id_and_failures_mean_no_token() {
-        let config = ClientConfig::new(Some("k".into()), Some("http://h".into())).unwrap();
-        let req = token_request(&config, &CallContext { request_id: "r".into(), timestamp_ms: 1 });
-        assert_eq!(req.header("x-request-id"), None);
-        assert_eq!(req.header("authorization"), Some("Bearer k"));
-        let ok = HttpResponse { status: 200, body: r#"{"token":"t"}"#.into(), retry_after: None };
-        assert_eq!(parse_token(&ok).as_deref(), Some("t"));
-        assert_eq!(parse_token(&HttpResponse { status: 404, body: "{}".into(), retry_after: None }), None);
-    }
-
-    #[test]
-    fn a_refused_query_is_an_error_with_the_servers_words() {
-        let r = HttpResponse { status: 403, body: r#"{"detail":"Write refused: read_only is set","success":false,"message":"m"}"#.into(), retry_after: None };
-        let e = parse_query(&r).unwrap_err();
-        assert!(e.message.contains("Write refused"));
-        let ok = HttpResponse { status: 200, body: r#"{"success":true,"message":"1 rows","columns":["n"],"rows":[[1]]}"#.into(), retry_after: None };
-        assert_eq!(parse_query(&ok).unwrap()["rows"], json!([[1]]));
-    }
-}
+#[path = "runner_tests.rs"]
+mod tests;

@@ -1,132 +1,157 @@
-//! Tasks (protocol §6): load, get, import, update, and the client-side `Task` shape.
-use crate::core::json::Value;
-
-use super::body::Body;
+//! Tasks (protocol §6): the models, load/get/import/update, and how a task makes its env.
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use super::client::{CallContext, ClientConfig};
 use super::error::FleetError;
-use super::http::{HttpRequest, HttpResponse, Method};
-use super::model::{convert, opt, req, Field, Kind};
-use super::options::{require_id, Options};
+use super::http::{HttpRequest, Method};
+use super::instances::MakeOptions;
+use super::options::{non_empty, require_id};
 use super::query::{self, escape};
 
-static VERIFIER: [Field; 7] = [
-    req("verifier_id", "verifierId", Kind::Str),
-    req("key", "key", Kind::Str),
-    req("version", "version", Kind::Int),
-    req("sha256", "sha256", Kind::Str),
-    req("code", "code", Kind::Str),
-    opt("comment", "comment", Kind::Str),
-    req("created_at", "createdAt", Kind::Str),
-];
-
-static TASK: [Field; 14] = [
-    req("key", "key", Kind::Str),
-    req("prompt", "prompt", Kind::Str),
-    req("team_id", "teamId", Kind::Str),
-    req("environment_id", "envId", Kind::Str),
-    req("created_at", "createdAt", Kind::Str),
-    opt("verifier_id", "verifierId", Kind::Str),
-    opt("verifier_func", "verifierFunc", Kind::Str),
-    opt("version", "version", Kind::Str),
-    opt("data_id", "dataId", Kind::Str),
-    opt("data_version", "dataVersion", Kind::Str),
-    opt("env_variables", "envVariables", Kind::Any),
-    opt("verifier", "verifier", Kind::Obj(&VERIFIER)),
-    opt("metadata", "metadata", Kind::Any),
-    opt("output_json_schema", "outputJsonSchema", Kind::Any),
-];
-
-/// Filters of `loadTasks`.
-pub const LOAD_OPTIONS: &[&str] = &["keys", "projectKey", "taskProjectKey", "envKey", "teamId", "dataId", "dataVersion", "version"];
-
-fn text(v: &Value, key: &str) -> Option<String> {
-    v.get(key).and_then(Value::as_str).map(str::to_string)
+/// The verifier stored with a task (`VerifierRecord`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all(serialize = "camelCase"))]
+pub struct VerifierRecord {
+    pub verifier_id: String,
+    pub key: String,
+    pub version: i64,
+    pub sha256: String,
+    /// Python source, e.g. `def verify(env, final_answer=None): ...`.
+    pub code: String,
+    pub comment: Option<String>,
+    pub created_at: String,
 }
 
-/// Wire task -> JS task, with `envKey` and `dataKey` built by the rules of §6.1.
-pub fn task_from_wire(wire: &Value) -> Result<Value, FleetError> {
-    let mut t = convert(wire, &TASK)?;
-    let env_id = text(&t, "envId").unwrap_or_default();
-    let version = text(&t, "version").filter(|v| !v.is_empty());
-    let env_key = match &version {
-        Some(v) if v != "None" && !env_id.contains(':') => format!("{env_id}:{v}"),
-        _ => env_id,
-    };
-    let data_key = text(&t, "dataId").map(|id| match text(&t, "dataVersion").filter(|d| !d.is_empty()) {
-        Some(dv) => format!("{id}:{dv}"),
-        None => id,
-    });
-    let verifier_code = t["verifier"].get("code").cloned();
-    let verifier_id = t["verifier"].get("verifierId").cloned();
-    let obj = t.as_object_mut().expect("convert returns an object");
-    obj.insert("envKey".into(), Value::from(env_key));
-    obj.insert("dataKey".into(), Value::from(data_key));
-    if let Some(code) = verifier_code {
-        obj.insert("verifierFunc".into(), code);
-    }
-    if obj["verifierId"].is_null() {
-        obj.insert("verifierId".into(), verifier_id.unwrap_or(Value::Null));
-    }
-    if obj["envVariables"].is_null() {
-        obj.insert("envVariables".into(), Value::Object(Default::default()));
-    }
-    Ok(t)
+/// A task (`TaskInfo`), with `envKey` and `dataKey` built by the rules of §6.1.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all(serialize = "camelCase"))]
+pub struct Task {
+    pub key: String,
+    pub prompt: String,
+    pub team_id: String,
+    #[serde(rename(deserialize = "environment_id"))]
+    pub env_id: String,
+    pub created_at: String,
+    pub verifier_id: Option<String>,
+    pub verifier_func: Option<String>,
+    pub version: Option<String>,
+    pub data_id: Option<String>,
+    pub data_version: Option<String>,
+    #[serde(default)]
+    pub env_variables: Map<String, Value>,
+    pub verifier: Option<VerifierRecord>,
+    pub metadata: Option<Value>,
+    pub output_json_schema: Option<Value>,
+    /// What `makeEnv` creates: `envId`, or `envId:version`.
+    #[serde(skip_deserializing)]
+    pub env_key: String,
+    /// The seed data: `dataId:dataVersion`, `dataId`, or null.
+    #[serde(skip_deserializing)]
+    pub data_key: Option<String>,
 }
 
-/// The parsed filters of `loadTasks`: (query pairs for the server, local filters).
-pub struct LoadFilter {
-    pairs: Vec<(&'static str, String)>,
-    version: Option<String>,
-    data_id: Option<String>,
-    data_version: Option<String>,
-}
-
-pub fn load_filter(options: &Value) -> Result<LoadFilter, FleetError> {
-    let o = Options::new(options, "loadTasks filters", LOAD_OPTIONS)?;
-    let mut pairs = Vec::new();
-    let mut push = |k: &'static str, v: Option<String>| {
-        if let Some(v) = v {
-            pairs.push((k, v));
+impl Task {
+    /// Fills the SDK-side fields after reading the wire shape.
+    pub fn complete(mut self) -> Task {
+        let version = self.version.as_deref().filter(|v| !v.is_empty() && *v != "None");
+        self.env_key = match version {
+            Some(v) if !self.env_id.contains(':') => format!("{}:{v}", self.env_id),
+            _ => self.env_id.clone(),
+        };
+        self.data_key = self.data_id.as_ref().map(|id| match self.data_version.as_deref().filter(|d| !d.is_empty()) {
+            Some(dv) => format!("{id}:{dv}"),
+            None => id.clone(),
+        });
+        if let Some(verifier) = &self.verifier {
+            self.verifier_func = Some(verifier.code.clone());
+            self.verifier_id = self.verifier_id.take().or_else(|| Some(verifier.verifier_id.clone()));
         }
-    };
-    push("env_key", o.string("envKey", true)?);
-    for key in o.string_list("keys")?.unwrap_or_default() {
-        push("task_keys", Some(key));
+        self
     }
-    push("team_id", o.string("teamId", true)?);
-    push("project_key", o.string("projectKey", true)?);
-    push("task_project_key", o.string("taskProjectKey", true)?);
-    let data_id = o.string("dataId", true)?;
-    let data_version = o.string("dataVersion", true)?;
-    push("data_id", data_id.clone());
-    push("data_version", data_version.clone());
-    Ok(LoadFilter { pairs, version: o.string("version", true)?, data_id, data_version })
+
+    /// The options of `task.makeEnv(options)`: the task's `envKey`, `dataKey` and (unless given)
+    /// `envVariables`, plus the caller's options, which may not name the env or its data.
+    pub fn make_options(&self, mut options: MakeOptions) -> Result<MakeOptions, FleetError> {
+        if options.env_key.is_some() || options.data_key.is_some() {
+            return Err(FleetError::validation("makeEnv takes envKey and dataKey from the task"));
+        }
+        options.env_key = Some(self.env_key.clone());
+        options.data_key = self.data_key.clone();
+        if options.env_variables.is_none() && !self.env_variables.is_empty() {
+            options.env_variables = Some(self.env_variables.clone());
+        }
+        Ok(options)
+    }
 }
 
-/// `GET /v1/tasks` with the query keys in protocol order.
-pub fn load_request(config: &ClientConfig, filter: &LoadFilter, ctx: &CallContext) -> HttpRequest {
-    let pairs: Vec<(&str, Option<&str>)> = filter.pairs.iter().map(|(k, v)| (*k, Some(v.as_str()))).collect();
-    config.request(Method::Get, &format!("/v1/tasks{}", query::encode(&pairs)), None, ctx)
+/// `GET /v1/tasks` answers `{ tasks, total }`.
+#[derive(Debug, Deserialize)]
+pub struct TaskList {
+    pub tasks: Vec<Task>,
 }
 
-/// The task list, with the client-side filters applied.
-pub fn parse_load(response: &HttpResponse, filter: &LoadFilter, request_id: &str) -> Result<Vec<Value>, FleetError> {
-    let keep = |t: &Value, key: &str, want: &Option<String>| want.is_none() || text(t, key) == *want;
-    response.parse_with(request_id, |body| {
-        let tasks = body
-            .get("tasks")
-            .and_then(Value::as_array)
-            .ok_or_else(|| FleetError::invalid_response("unexpected response: `tasks` is missing"))?;
-        tasks
-            .iter()
-            .map(task_from_wire)
-            .filter(|t| match t {
-                Ok(t) => keep(t, "version", &filter.version) && keep(t, "dataId", &filter.data_id) && keep(t, "dataVersion", &filter.data_version),
-                Err(_) => true,
-            })
-            .collect()
-    })
+/// Filters of `loadTasks` (`LoadTasksOptions`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LoadTasksOptions {
+    pub keys: Option<Vec<String>>,
+    pub project_key: Option<String>,
+    pub task_project_key: Option<String>,
+    pub env_key: Option<String>,
+    pub team_id: Option<String>,
+    pub data_id: Option<String>,
+    pub data_version: Option<String>,
+    /// Applied locally: only tasks of this environment version.
+    pub version: Option<String>,
+}
+
+impl LoadTasksOptions {
+    pub fn validate(&self) -> Result<(), FleetError> {
+        const WHAT: &str = "loadTasks filters";
+        let strings = [
+            ("projectKey", &self.project_key),
+            ("taskProjectKey", &self.task_project_key),
+            ("envKey", &self.env_key),
+            ("teamId", &self.team_id),
+            ("dataId", &self.data_id),
+            ("dataVersion", &self.data_version),
+            ("version", &self.version),
+        ];
+        for (key, value) in strings {
+            non_empty(value, WHAT, key)?;
+        }
+        if self.keys.iter().flatten().any(|k| k.trim().is_empty()) {
+            return Err(FleetError::validation(format!("{WHAT}: `keys` must be an array of non-empty strings")));
+        }
+        Ok(())
+    }
+
+    /// Whether a task passes the filters the server does not apply.
+    pub fn keeps(&self, task: &Task) -> bool {
+        let matches = |want: &Option<String>, have: &Option<String>| want.is_none() || want == have;
+        matches(&self.version, &task.version) && matches(&self.data_id, &task.data_id) && matches(&self.data_version, &task.data_version)
+    }
+}
+
+/// `GET /v1/tasks` with the query keys in protocol order (`task_keys` repeated).
+pub fn load_request(config: &ClientConfig, o: &LoadTasksOptions, ctx: &CallContext) -> Result<HttpRequest, FleetError> {
+    o.validate()?;
+    let mut pairs: Vec<(&str, Option<&str>)> = vec![("env_key", o.env_key.as_deref())];
+    pairs.extend(o.keys.iter().flatten().map(|k| ("task_keys", Some(k.as_str()))));
+    pairs.extend([
+        ("team_id", o.team_id.as_deref()),
+        ("project_key", o.project_key.as_deref()),
+        ("task_project_key", o.task_project_key.as_deref()),
+        ("data_id", o.data_id.as_deref()),
+        ("data_version", o.data_version.as_deref()),
+    ]);
+    Ok(config.request(Method::Get, &format!("/v1/tasks{}", query::encode(&pairs)), None, ctx))
+}
+
+/// The loaded tasks, completed and filtered locally.
+pub fn finish_load(list: TaskList, o: &LoadTasksOptions) -> Vec<Task> {
+    list.tasks.into_iter().map(Task::complete).filter(|t| o.keeps(t)).collect()
 }
 
 /// `GET /v1/tasks/{key}`.
@@ -135,52 +160,89 @@ pub fn get_request(config: &ClientConfig, key: &str, ctx: &CallContext) -> Resul
     Ok(config.request(Method::Get, &format!("/v1/tasks/{}", escape(key)), None, ctx))
 }
 
-/// `PUT /v1/tasks/{key}` with `{prompt?, verifier_code?, metadata?}` (exclude-none, that order).
-pub fn update_request(config: &ClientConfig, key: &str, changes: &Value, ctx: &CallContext) -> Result<HttpRequest, FleetError> {
+/// What `updateTask` may change (`UpdateTaskInput`); also its body, in protocol order.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all(deserialize = "camelCase"), deny_unknown_fields)]
+pub struct UpdateTaskInput {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prompt: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verifier_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Value>,
+}
+
+/// `PUT /v1/tasks/{key}` with `{prompt?, verifier_code?, metadata?}` (exclude-none).
+pub fn update_request(config: &ClientConfig, key: &str, changes: &UpdateTaskInput, ctx: &CallContext) -> Result<HttpRequest, FleetError> {
     require_id(key, "task key")?;
-    let o = Options::new(changes, "updateTask changes", &["prompt", "verifierCode", "metadata"])?;
-    let body = Body::new()
-        .push_opt("prompt", o.string("prompt", true)?)
-        .push_opt("verifier_code", o.string("verifierCode", true)?)
-        .push_opt("metadata", o.any("metadata"));
-    if body.is_empty() {
+    non_empty(&changes.prompt, "updateTask changes", "prompt")?;
+    non_empty(&changes.verifier_code, "updateTask changes", "verifierCode")?;
+    if changes.prompt.is_none() && changes.verifier_code.is_none() && changes.metadata.is_none() {
         return Err(FleetError::validation("updateTask: give at least one of prompt, verifierCode, metadata"));
     }
-    let path = format!("/v1/tasks/{}", escape(key));
-    Ok(config.request(Method::Put, &path, Some(body.finish()), ctx))
+    Ok(config.request_json(Method::Put, &format!("/v1/tasks/{}", escape(key)), changes, ctx))
 }
 
-/// `POST /v1/tasks?project_key=` with fleet-python's `Task.model_dump()` key order (§6.3).
-pub fn import_request(config: &ClientConfig, task: &Value, project_key: Option<&str>, ctx: &CallContext) -> Result<HttpRequest, FleetError> {
-    let allowed = ["key", "prompt", "envId", "envVariables", "createdAt", "version", "dataId", "dataVersion",
-        "verifierFunc", "verifierId", "verifierSha", "metadata", "outputJsonSchema"];
-    let o = Options::new(task, "importTask task", &allowed)?;
-    let key = o.string("key", true)?.ok_or_else(|| FleetError::validation("importTask: `key` is required"))?;
-    let prompt = o.string("prompt", true)?.ok_or_else(|| FleetError::validation("importTask: `prompt` is required"))?;
-    let env_id = o.string("envId", true)?.ok_or_else(|| FleetError::validation("importTask: `envId` is required"))?;
-    let code = o.string("verifierFunc", true)?.ok_or_else(|| FleetError::validation("importTask: `verifierFunc` (the verifier's Python source) is required"))?;
-    // `Task.model_dump()`: not exclude-none, so absent fields are sent as null, in this order.
-    let body = Body::new()
-        .push("key", key)
-        .push("prompt", prompt)
-        .push("env_id", env_id)
-        .push("env_variables", o.object("envVariables")?.unwrap_or_default())
-        .push("created_at", o.string("createdAt", true)?)
-        .push("version", o.string("version", true)?)
-        .push("data_id", o.string("dataId", true)?)
-        .push("data_version", o.string("dataVersion", true)?)
-        .push("verifier_func", code)
-        .push("verifier_id", o.string("verifierId", true)?)
-        .push("verifier_sha", o.string("verifierSha", true)?)
-        .push("metadata", o.any("metadata"))
-        .push("output_json_schema", o.any("outputJsonSchema"));
-    let q = query::encode(&[("project_key", project_key)]);
-    Ok(config.request(Method::Post, &format!("/v1/tasks{q}"), Some(body.finish()), ctx))
+/// A task to import (`ImportTaskInput`); also the body, in `Task.model_dump()` order and, as
+/// there, absent fields sent as null (§6.3).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all(deserialize = "camelCase"), deny_unknown_fields)]
+pub struct ImportTaskInput {
+    pub key: String,
+    pub prompt: String,
+    pub env_id: String,
+    #[serde(default)]
+    pub env_variables: Map<String, Value>,
+    pub created_at: Option<String>,
+    pub version: Option<String>,
+    pub data_id: Option<String>,
+    pub data_version: Option<String>,
+    pub verifier_func: String,
+    pub verifier_id: Option<String>,
+    pub verifier_sha: Option<String>,
+    pub metadata: Option<Value>,
+    pub output_json_schema: Option<Value>,
 }
 
-/// A single task response (`get`, `update`, `import`).
-pub fn parse_one(response: &HttpResponse, request_id: &str) -> Result<Value, FleetError> {
-    response.parse_with(request_id, |v| task_from_wire(&v))
+/// The options of `importTask` (`ImportTaskOptions`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ImportTaskOptions {
+    pub project_key: Option<String>,
+}
+
+/// `POST /v1/tasks?project_key=`.
+pub fn import_request(config: &ClientConfig, task: &ImportTaskInput, o: &ImportTaskOptions, ctx: &CallContext) -> Result<HttpRequest, FleetError> {
+    const WHAT: &str = "importTask task";
+    for (key, value) in [("key", &task.key), ("prompt", &task.prompt), ("envId", &task.env_id), ("verifierFunc", &task.verifier_func)] {
+        require_id(value, &format!("{WHAT}: `{key}`"))?;
+    }
+    non_empty(&o.project_key, "importTask options", "projectKey")?;
+    let q = query::encode(&[("project_key", o.project_key.as_deref())]);
+    Ok(config.request_json(Method::Post, &format!("/v1/tasks{q}"), task, ctx))
+}
+
+/// What verification needs of a task given back from JavaScript (a `Task` or its `toJSON()`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskRef {
+    pub key: String,
+    pub verifier_func: Option<String>,
+    pub verifier: Option<VerifierRef>,
+}
+
+/// The part of a `VerifierRecord` verification reads.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct VerifierRef {
+    pub key: Option<String>,
+    pub code: Option<String>,
+}
+
+impl From<&Task> for TaskRef {
+    fn from(task: &Task) -> TaskRef {
+        let verifier = task.verifier.as_ref().map(|v| VerifierRef { key: Some(v.key.clone()), code: Some(v.code.clone()) });
+        TaskRef { key: task.key.clone(), verifier_func: task.verifier_func.clone(), verifier }
+    }
 }
 
 #[cfg(test)]

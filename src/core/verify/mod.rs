@@ -3,32 +3,59 @@
 pub mod pickle;
 pub mod zip;
 
-use crate::core::json::{Number, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::body::Body;
+use super::call::Call;
 use super::client::{CallContext, ClientConfig};
 use super::error::{ErrorKind, FleetError};
-use super::http::{HttpRequest, HttpResponse, Method};
-use super::model::{convert, opt, req, Field, Kind};
+use super::http::{HttpRequest, Method};
+use super::io::{decode, Io, ResponseBody};
+use super::options::{in_range, require_id};
 use super::query;
+use super::tasks::TaskRef;
 use pickle::Py;
 
-static EXECUTE_RESULT: [Field; 13] = [
-    req("success", "success", Kind::Bool),
-    req("execution_time_ms", "executionTimeMs", Kind::Int),
-    opt("result", "result", Kind::Any),
-    opt("error", "error", Kind::Any),
-    opt("stdout", "stdout", Kind::Str),
-    opt("key", "key", Kind::Str),
-    opt("version", "version", Kind::Int),
-    opt("display_src", "displaySrc", Kind::Str),
-    opt("created_at", "createdAt", Kind::Str),
-    opt("comment", "comment", Kind::Str),
-    opt("verifier_id", "verifierId", Kind::Str),
-    opt("execution_id", "executionId", Kind::Str),
-    opt("bundle_cache_hit", "bundleCacheHit", Kind::Bool),
-];
+/// What `/v1/verifiers/execute` answers (`VerificationResult`). `result`, `error` and `stdout`
+/// are the verifier's own output, passed through.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all(serialize = "camelCase"))]
+pub struct ExecutionResult {
+    pub success: bool,
+    pub execution_time_ms: i64,
+    pub result: Option<Value>,
+    pub error: Option<Value>,
+    pub stdout: Option<String>,
+    pub key: Option<String>,
+    pub version: Option<i64>,
+    pub display_src: Option<String>,
+    pub created_at: Option<String>,
+    pub comment: Option<String>,
+    pub verifier_id: Option<String>,
+    pub execution_id: Option<String>,
+    pub bundle_cache_hit: Option<bool>,
+}
+
+/// Options of `verify` / `verifyDetailed` (`VerifyOptions`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VerifyOptions {
+    /// Passed as the verifier's `final_answer` keyword argument.
+    pub final_answer: Option<Value>,
+    /// More positional arguments after `env`.
+    pub args: Option<Vec<Value>>,
+    /// 1-600, default 30.
+    pub timeout_seconds: Option<u32>,
+}
+
+/// The instance a verifier runs against: an `Env`, an `InstanceInfo` or an instance id.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Target {
+    pub instance_id: String,
+    pub region: Option<String>,
+}
 
 /// A verifier bundle: a zip of `requirements.txt` and `verifier.py`, and its sha256.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,13 +87,13 @@ impl Bundle {
 
 /// `GET /v1/verifiers/check?sha256=`.
 pub fn check_request(config: &ClientConfig, bundle: &Bundle, ctx: &CallContext) -> HttpRequest {
-    config.request(Method::Get, &format!("/v1/verifiers/check{}", query::encode(&[("sha256", Some(&bundle.sha256))])), None, ctx)
+    let q = query::encode(&[("sha256", Some(&bundle.sha256))]);
+    config.request(Method::Get, &format!("/v1/verifiers/check{q}"), None, ctx)
 }
 
-/// Whether the server already has the bundle; anything unexpected means "upload it".
-pub fn parse_check(response: &HttpResponse) -> bool {
-    response.status < 400
-        && crate::core::json::parse(&response.body).ok().and_then(|v| v.get("success")?.as_bool()) == Some(true)
+#[derive(Deserialize)]
+struct CheckAnswer {
+    success: bool,
 }
 
 /// What to run: the verifier key, the instance, extra positional arguments and keyword arguments.
@@ -75,32 +102,45 @@ pub struct Execution<'a> {
     pub instance_id: &'a str,
     pub args: &'a [Value],
     pub kwargs: &'a [(String, Value)],
-    pub timeout_s: i64,
+    pub timeout_s: u32,
     pub region: &'a str,
 }
 
-/// `POST /v1/verifiers/execute` (§7.4 key order); `bundle` is sent only when `upload`.
+/// `POST /v1/verifiers/execute` in §7.4 key order; `bundle` only when uploading.
+#[derive(Serialize)]
+struct ExecuteBody<'a> {
+    key: &'a str,
+    sha256: &'a str,
+    args: String,
+    args_array: Vec<Value>,
+    function_name: &'a str,
+    timeout: u32,
+    region: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bundle: Option<String>,
+}
+
+/// `POST /v1/verifiers/execute`: pickled `(None, *args, {"env": id})` and kwargs.
 pub fn execute_request(config: &ClientConfig, bundle: &Bundle, run: &Execution, upload: bool, ctx: &CallContext) -> HttpRequest {
-    let marker: Value = Value::Object([("env".to_string(), Value::from(run.instance_id))].into_iter().collect());
+    let marker = Value::Object(Map::from_iter([("env".to_string(), Value::from(run.instance_id))]));
     let mut positional = vec![Py::None];
     positional.extend(run.args.iter().map(Py::from));
     positional.push(Py::from(&marker));
-    let payload = Py::Dict(vec![
-        (Py::Str("args".into()), Py::Tuple(positional)),
-        (Py::Str("kwargs".into()), Py::Dict(run.kwargs.iter().map(|(k, v)| (Py::Str(k.clone()), Py::from(v))).collect())),
-    ]);
+    let kwargs = run.kwargs.iter().map(|(k, v)| (Py::Str(k.clone()), Py::from(v))).collect();
+    let payload = Py::Dict(vec![(Py::Str("args".into()), Py::Tuple(positional)), (Py::Str("kwargs".into()), Py::Dict(kwargs))]);
     let mut args_array: Vec<Value> = run.args.to_vec();
     args_array.push(marker);
-    let body = Body::new()
-        .push("key", run.key)
-        .push("sha256", bundle.sha256.as_str())
-        .push("args", base64(&pickle::dumps(&payload)))
-        .push("args_array", args_array)
-        .push("function_name", bundle.function_name.as_str())
-        .push("timeout", run.timeout_s)
-        .push("region", run.region)
-        .push_opt("bundle", upload.then(|| base64(&bundle.zip)));
-    config.request(Method::Post, "/v1/verifiers/execute", Some(body.finish()), ctx)
+    let body = ExecuteBody {
+        key: run.key,
+        sha256: &bundle.sha256,
+        args: base64(&pickle::dumps(&payload)),
+        args_array,
+        function_name: &bundle.function_name,
+        timeout: run.timeout_s,
+        region: run.region,
+        bundle: upload.then(|| base64(&bundle.zip)),
+    };
+    config.request_json(Method::Post, "/v1/verifiers/execute", &body, ctx)
 }
 
 /// Whether an execute error means "upload the bundle and try again" (§7.4).
@@ -109,31 +149,78 @@ pub fn needs_upload(error: &FleetError) -> bool {
     m.contains("not found") || m.contains("404")
 }
 
-pub fn parse_execute(response: &HttpResponse, request_id: &str) -> Result<Value, FleetError> {
-    response.parse_with(request_id, |v| convert(&v, &EXECUTE_RESULT))
-}
-
-/// The score of a result as fleet-python computes it: a number, `score` of an object, a
-/// numeric string; anything else is 0. It stays a JSON number (its text), so JS reads it exactly.
-pub fn score(result: &Value) -> Number {
-    match result {
-        Value::Number(n) => n.clone(),
-        Value::Bool(b) => Number::from(u8::from(*b)),
-        Value::String(s) => Number::parse(s.trim()).unwrap_or_else(|| Number::from(0u8)),
-        Value::Object(m) => m.get("score").map(score).unwrap_or_else(|| Number::from(0u8)),
-        _ => Number::from(0u8),
+/// Runs the task's verifier on the server against `target` (§7): bundle the source, ask whether
+/// the server has it (any doubt means "upload"), execute, and upload once more when the server
+/// says it lost the bundle.
+pub async fn verify_detailed<I: Io>(call: &Call<'_, I>, task: &TaskRef, target: &Target, o: &VerifyOptions) -> Result<ExecutionResult, FleetError> {
+    in_range(o.timeout_seconds, 1, 600, "verify options", "timeoutSeconds")?;
+    require_id(&target.instance_id, "instance id")?;
+    let verifier = task.verifier.as_ref();
+    let code = task.verifier_func.as_deref().or(verifier.and_then(|v| v.code.as_deref()));
+    let code = code.ok_or_else(|| FleetError::validation("this task has no verifier code"))?;
+    let key = verifier.and_then(|v| v.key.as_deref()).unwrap_or(&task.key);
+    let kwargs: Vec<(String, Value)> = o.final_answer.iter().map(|a| ("final_answer".to_string(), a.clone())).collect();
+    let run = Execution {
+        key: if key.is_empty() { "verifier" } else { key },
+        instance_id: &target.instance_id,
+        args: o.args.as_deref().unwrap_or_default(),
+        kwargs: &kwargs,
+        timeout_s: o.timeout_seconds.unwrap_or(30),
+        region: target.region.as_deref().unwrap_or("us-west-1"),
+    };
+    let bundle = Bundle::new(code)?;
+    let ctx = call.io.new_call();
+    let cached = match call.send(&check_request(&call.client.config, &bundle, &ctx), None).await {
+        Ok(r) => r.status < 400 && matches!(r.body, ResponseBody::Json(_)) && decode::<CheckAnswer, _>(&r, "").is_ok_and(|a| a.success),
+        Err(e) if e.kind == ErrorKind::Abort => return Err(e),
+        Err(_) => false,
+    };
+    let timeout = call.timeout_ms.unwrap_or((f64::from(run.timeout_s) + 60.0) * 1000.0);
+    let execute = |upload: bool| {
+        let ctx = call.io.new_call();
+        let request = execute_request(&call.client.config, &bundle, &run, upload, &ctx);
+        async move {
+            let response = call.send(&request, Some(timeout)).await?;
+            decode::<ExecutionResult, _>(&response, &ctx.request_id)
+        }
+    };
+    match execute(!cached).await {
+        Err(e) if cached && needs_upload(&e) => execute(true).await,
+        other => other,
     }
 }
 
-/// A `success: false` result as a `VerificationError`, with the verifier's error in the message.
-pub fn failure(result: &Value, request_id: &str) -> FleetError {
-    let error = &result["error"];
-    let kind = error.get("type").and_then(Value::as_str).unwrap_or("Error");
-    let message = error.get("message").and_then(Value::as_str).unwrap_or("the verifier failed without a message");
+/// The score of a result as fleet-python computes it: a number, `score` of an object, a
+/// numeric string, a boolean as 0 or 1; anything else is 0.
+pub fn score(result: &Value) -> f64 {
+    match result {
+        Value::Number(n) => n.as_f64().unwrap_or(0.0),
+        Value::Bool(b) => f64::from(u8::from(*b)),
+        Value::String(s) => s.trim().parse().unwrap_or(0.0),
+        Value::Object(m) => m.get("score").map_or(0.0, score),
+        _ => 0.0,
+    }
+}
+
+/// The verifier's error as it reports it: `{ type, message }`.
+#[derive(Deserialize, Default)]
+struct VerifierError {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    message: Option<String>,
+}
+
+/// The score of a finished verification, or a `VerificationError` when the verifier failed.
+pub fn score_of(result: &ExecutionResult) -> Result<f64, FleetError> {
+    if result.success {
+        return Ok(result.result.as_ref().map_or(0.0, score));
+    }
+    let error = result.error.as_ref().and_then(|e| VerifierError::deserialize(e).ok()).unwrap_or_default();
+    let kind = error.kind.as_deref().unwrap_or("Error");
+    let message = error.message.as_deref().unwrap_or("the verifier failed without a message");
     let mut e = FleetError::new(ErrorKind::Verification, format!("Verifier failed: {kind}: {message}"));
-    e.body = Some(result.clone());
-    e.request_id = (!request_id.is_empty()).then(|| request_id.to_string());
-    e
+    e.body = serde_json::to_value(result).ok();
+    Err(e)
 }
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

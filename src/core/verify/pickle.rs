@@ -1,7 +1,7 @@
 //! A protocol-2 pickle writer for plain data (None, bools, numbers, strings, lists, tuples,
 //! dicts): what `args` of `/v1/verifiers/execute` carries (§7.4). Python's `pickle.loads` reads
 //! it; nothing but these opcodes is ever emitted, so unpickling it runs no code.
-use crate::core::json::{Number, Value};
+use serde_json::Value;
 
 /// A Python value.
 #[derive(Debug, Clone, PartialEq)]
@@ -9,9 +9,9 @@ pub enum Py {
     None,
     Bool(bool),
     Int(i64),
-    /// A float, or an integer too big for `i64`, written as its decimal text (pickle's `F` and
-    /// `I` opcodes), so Python reads exactly the number JS wrote.
-    Literal(Number),
+    /// A float: pickle's `BINFLOAT`, the 8 bytes of the IEEE double, so Python reads the very
+    /// double JavaScript held.
+    Float(f64),
     Str(String),
     List(Vec<Py>),
     Tuple(Vec<Py>),
@@ -24,7 +24,10 @@ impl From<&Value> for Py {
         match v {
             Value::Null => Py::None,
             Value::Bool(b) => Py::Bool(*b),
-            Value::Number(n) => n.as_i64().map_or_else(|| Py::Literal(n.clone()), Py::Int),
+            Value::Number(n) => match n.as_i64() {
+                Some(i) => Py::Int(i),
+                None => Py::Float(n.as_f64().unwrap_or(f64::NAN)),
+            },
             Value::String(s) => Py::Str(s.clone()),
             Value::Array(items) => Py::List(items.iter().map(Py::from).collect()),
             Value::Object(map) => Py::Dict(map.iter().map(|(k, v)| (Py::Str(k.clone()), Py::from(v))).collect()),
@@ -53,10 +56,9 @@ fn write(out: &mut Vec<u8>, v: &Py) {
             out.extend([0x8a, 8]);
             out.extend(i.to_le_bytes());
         }
-        Py::Literal(n) => {
-            out.push(if n.is_integer_literal() { b'I' } else { b'F' });
-            out.extend(n.as_str().as_bytes());
-            out.push(b'\n');
+        Py::Float(f) => {
+            out.push(b'G');
+            out.extend(f.to_be_bytes());
         }
         Py::Str(s) => {
             out.push(b'X');
@@ -101,7 +103,7 @@ pub fn dumps(v: &Py) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::json::json;
+    use serde_json::json;
 
     #[test]
     fn small_values_use_the_compact_opcodes() {
@@ -115,13 +117,13 @@ mod tests {
     fn python_loads_it_to_the_expected_value() {
         let payload = Py::Dict(vec![
             (Py::Str("args".into()), Py::Tuple(vec![Py::None, Py::from(&json!({ "env": "inst-1" }))])),
-            (Py::Str("kwargs".into()), Py::from(&json!({ "final_answer": "é 5", "n": [1, 300, 70000, -2, 5000000000, 1.5, true, null], "exact": [0.30000000000000004, 5e-324, 12345678901234567000] }))),
+            (Py::Str("kwargs".into()), Py::from(&json!({ "final_answer": "é 5", "n": [1, 300, 70000, -2, 5_000_000_000i64, 1.5, true, null], "exact": [0.1 + 0.2, 5e-324, 12345678901234567000.0] }))),
         ]);
         let hex: String = dumps(&payload).iter().map(|b| format!("{b:02x}")).collect();
         let script = format!(
             "import pickle; v = pickle.loads(bytes.fromhex('{hex}')); \
-             assert v == {{'args': (None, {{'env': 'inst-1'}}), 'kwargs': {{'final_answer': 'é 5', 'n': [1, 300, 70000, -2, 5000000000, 1.5, True, None], 'exact': [0.1 + 0.2, 5e-324, 12345678901234567000]}}}}, v; \
-             assert isinstance(v['kwargs']['exact'][2], int); print('ok')"
+             assert v == {{'args': (None, {{'env': 'inst-1'}}), 'kwargs': {{'final_answer': 'é 5', 'n': [1, 300, 70000, -2, 5000000000, 1.5, True, None], 'exact': [0.1 + 0.2, 5e-324, 12345678901234567000.0]}}}}, v; \
+             assert isinstance(v['kwargs']['exact'][2], float); print('ok')"
         );
         let out = std::process::Command::new("python3").args(["-c", &script]).output().expect("python3");
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok", "{}", String::from_utf8_lossy(&out.stderr));

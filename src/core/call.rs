@@ -19,6 +19,43 @@ pub struct Client {
     pub policy: RetryPolicy,
 }
 
+/// `new Fleet(options)` minus what JSON cannot carry (`FleetOptions` in TypeScript).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClientOptions {
+    pub api_key: Option<String>,
+    pub base_url: Option<String>,
+    pub timeout_ms: Option<f64>,
+    pub max_retries: Option<u32>,
+    pub headers: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Read by the edge (a function is not JSON); listed so the key is known.
+    pub fetch: Option<serde::de::IgnoredAny>,
+    /// Read by the edge (an object of functions); listed so the key is known.
+    pub logger: Option<serde::de::IgnoredAny>,
+}
+
+impl Client {
+    /// Validates the options; `env_key`/`env_base_url` are the fallbacks (`FLEET_API_KEY`,
+    /// `FLEET_BASE_URL` in Node).
+    pub fn new(o: ClientOptions, env_key: Option<String>, env_base_url: Option<String>) -> Result<Client, FleetError> {
+        let mut headers = Vec::new();
+        for (name, value) in o.headers.unwrap_or_default() {
+            let value = value.as_str().ok_or_else(|| FleetError::validation(format!("header `{name}` must be a string")))?;
+            headers.push((name, value.to_string()));
+        }
+        let config = ClientConfig::new(o.api_key.or(env_key), o.base_url.or(env_base_url))?.with_headers(headers);
+        let timeout_ms = o.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
+        if !(timeout_ms > 0.0 && timeout_ms.is_finite()) {
+            return Err(FleetError::validation("`timeoutMs` must be a positive number"));
+        }
+        let max_retries = o.max_retries.unwrap_or(3);
+        if max_retries > 10 {
+            return Err(FleetError::validation("`maxRetries` must be an integer from 0 to 10"));
+        }
+        Ok(Client { config, timeout_ms, policy: RetryPolicy { max_retries } })
+    }
+}
+
 /// One call in progress: the client, the runtime (which holds the caller's `AbortSignal`) and
 /// the caller's overrides.
 pub struct Call<'a, I: Io> {

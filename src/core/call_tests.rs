@@ -84,3 +84,19 @@ fn urls_are_cut_to_origin_and_path_for_messages() {
     assert_eq!(path_of("http://h:1/a/b?c=d"), "/a/b");
     assert_eq!(origin_of("nonsense"), "nonsense");
 }
+
+#[test]
+fn client_options_are_checked() {
+    use crate::core::options::parse;
+    let new = |v: Value| parse::<ClientOptions>(v, "Fleet options").and_then(|o| Client::new(o, None, None));
+    assert!(new(json!({})).unwrap_err().message.contains("FLEET_API_KEY"));
+    assert!(new(json!({ "apiKey": "k", "maxRetries": 11 })).is_err());
+    assert!(new(json!({ "apiKey": "k", "timeoutMs": 0 })).is_err());
+    assert!(new(json!({ "apiKey": "k", "headers": { "X-A": 1 } })).is_err());
+    let e = new(json!({ "apiKey": "k", "baseURL": "http://h" })).unwrap_err();
+    assert!(e.message.contains("unknown field `baseURL`") && e.message.contains("`fetch`"), "{}", e.message);
+    let c = new(json!({ "apiKey": "k", "headers": { "X-A": "1" }, "maxRetries": 0 })).unwrap();
+    assert_eq!((c.policy.max_retries, c.timeout_ms), (0, DEFAULT_TIMEOUT_MS));
+    let from_env = Client::new(ClientOptions::default(), Some("env-key".into()), Some("http://e".into())).unwrap();
+    assert_eq!(from_env.config.base_url(), "http://e");
+}

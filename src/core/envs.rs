@@ -1,6 +1,6 @@
 //! The catalog (§4), regions, and runs (§5.3).
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::client::{CallContext, ClientConfig};
 use super::error::FleetError;
@@ -17,7 +17,7 @@ pub struct Environment {
     pub description: Option<String>,
     pub default_version: Option<String>,
     /// Version name -> details, as the service describes them.
-    pub versions: Value,
+    pub versions: Map<String, Value>,
 }
 
 /// Instances grouped by `runId` (`Run`).

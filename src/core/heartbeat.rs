@@ -193,6 +193,25 @@ impl<T> Scheduler<T> {
     }
 }
 
+/// Options of `env.startHeartbeat` (`StartHeartbeatOptions`).
+#[derive(Debug, Clone, Copy, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StartOptions {
+    /// 1-3600 s; default: the instance's `heartbeatInterval`.
+    pub interval_seconds: Option<u32>,
+}
+
+impl StartOptions {
+    /// The interval to beat at: the one asked for, else the instance's.
+    pub fn interval(&self, instance_interval: Option<u32>) -> Result<f64, FleetError> {
+        super::options::in_range(self.interval_seconds, 1, 3600, "startHeartbeat options", "intervalSeconds")?;
+        self.interval_seconds
+            .or(instance_interval)
+            .map(f64::from)
+            .ok_or_else(|| FleetError::validation("this instance has no heartbeat interval: pass { intervalSeconds }"))
+    }
+}
+
 /// How one beat of the loop ended.
 #[derive(Debug)]
 pub enum BeatOutcome {

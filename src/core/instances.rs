@@ -70,7 +70,7 @@ pub struct Instance {
 
 impl Instance {
     /// Fills the SDK-side fields after reading the wire shape.
-    fn complete(mut self) -> Instance {
+    pub fn complete(mut self) -> Instance {
         if let Some(urls) = self.urls.as_mut() {
             urls.mcp = Some(format!("{}mcp", urls.root));
         }
@@ -233,6 +233,26 @@ pub async fn make<I: Io>(call: &Call<'_, I>, options: &MakeOptions) -> Result<In
             wait_running(call, &id, budget, DUPLICATE_POLL_MS).await
         }
         other => other,
+    }
+}
+
+/// Options of `env.waitUntilRunning` besides `signal` (`WaitOptions`).
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WaitOptions {
+    /// The whole wait (default 300000).
+    pub timeout_ms: Option<u32>,
+    /// Between polls, 50-60000 (default 1000).
+    pub interval_ms: Option<u32>,
+}
+
+impl WaitOptions {
+    /// `(budget, interval)` in ms, checked.
+    pub fn resolve(&self) -> Result<(f64, f64), FleetError> {
+        const WHAT: &str = "waitUntilRunning options";
+        in_range(self.timeout_ms, 1, i64::from(i32::MAX), WHAT, "timeoutMs")?;
+        in_range(self.interval_ms, 50, 60_000, WHAT, "intervalMs")?;
+        Ok((f64::from(self.timeout_ms.unwrap_or(300_000)), f64::from(self.interval_ms.unwrap_or(1000))))
     }
 }
 

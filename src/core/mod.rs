@@ -25,6 +25,8 @@ pub mod verify;
 
 #[cfg(test)]
 pub mod testing;
+#[cfg(test)]
+mod typings_tests;
 
 /// The SDK version, sent as `X-Fleet-SDK-Version`.
 pub const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -4,8 +4,9 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 use super::client::{from_js, string_arg};
-use super::env::EnvInner;
-use crate::core::runner;
+use super::env::{describe, EnvInner};
+use crate::core::error::FleetError;
+use crate::core::runner::{check_query, QueryResult};
 
 /// A SQLite resource of an instance (`env.db('current')`).
 #[wasm_bindgen]
@@ -21,11 +22,20 @@ impl Database {
 
     fn run(&self, sql: JsValue, args: JsValue, opts: JsValue, read_only: bool) -> js_sys::Promise {
         let name = self.name.clone();
-        let (sql, args) = match string_arg(&sql, "SQL").and_then(|sql| Ok((sql, from_js(&args, "SQL arguments")?))) {
+        let checked = string_arg(&sql, "SQL").and_then(|sql| {
+            let args = match from_js(&args, "SQL arguments")? {
+                serde_json::Value::Null => None,
+                serde_json::Value::Array(items) => Some(items),
+                _ => return Err(FleetError::validation("SQL arguments must be an array (for `?` placeholders)")),
+            };
+            Ok((sql, args))
+        });
+        let (sql, args) = match checked {
             Ok(checked) => checked,
             Err(e) => return js_sys::Promise::reject(&self.env.client.fail(e)),
         };
-        self.env.runner_promise(opts, move |r| r.query(&name, &sql, Some(&args), read_only), runner::parse_query)
+        let build = move |r: &crate::core::runner::Runner| r.query(&name, &sql, args.as_deref(), read_only);
+        self.env.runner_promise::<QueryResult>(opts, build, check_query)
     }
 }
 
@@ -48,7 +58,8 @@ impl Database {
         self.run(sql, args, opts, true)
     }
 
-    /// A statement that may write: `{ rowsAffected, lastInsertId }`.
+    /// A statement that may write: `{ rowsAffected, lastInsertId }`. Never sent twice: a lost
+    /// answer is an error, not a retry.
     #[wasm_bindgen(unchecked_return_type = "Promise<QueryResult>")]
     pub fn exec(
         &self,
@@ -62,7 +73,6 @@ impl Database {
     /// The tables and columns.
     #[wasm_bindgen(unchecked_return_type = "Promise<DescribeResult>")]
     pub fn describe(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        let name = self.name.clone();
-        self.env.runner_promise(opts, move |r| Ok(r.describe(&name)), runner::parse_describe)
+        describe(&self.env, self.name.clone(), opts)
     }
 }

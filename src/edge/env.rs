@@ -3,18 +3,20 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::Function;
-use crate::core::json::Value;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::client::{from_js, string_arg, to_js, CallOptions, Client};
+use super::client::{js_call, parse_options, start, string_arg, to_js, Client};
 use super::database::Database;
-use super::fleet::js_call;
-use super::{heartbeat, instances as flow};
-use crate::core::error::{ErrorKind, FleetError};
-use crate::core::options::Options;
-use crate::core::http::{HttpRequest, HttpResponse};
-use crate::core::runner::{self, Runner};
-use crate::core::instances;
+use super::heartbeat;
+use super::options::without;
+use super::runtime::prop;
+use crate::core::error::FleetError;
+use crate::core::heartbeat::StartOptions;
+use crate::core::http::HttpRequest;
+use crate::core::instances::{self, AttachOptions, HeartbeatInfo, Instance, MakeOptions, WaitOptions};
+use crate::core::runner::{self, DescribeResult, HealthResult, ResetResult, ResourceList, Runner, StructuredDiff, TokenCache};
 
 thread_local! {
     static NEXT_ID: Cell<u64> = const { Cell::new(1) };
@@ -23,22 +25,22 @@ thread_local! {
 pub struct EnvInner {
     pub id: u64,
     pub client: Rc<Client>,
-    pub data: RefCell<Value>,
+    pub data: RefCell<Instance>,
     pub keep_alive: bool,
-    /// The runner token, fetched once; `Some(None)` remembers that the server has none for us.
-    token: RefCell<Option<Option<String>>>,
+    tokens: TokenCache,
     listeners: RefCell<Vec<(String, Function)>>,
 }
 
 impl EnvInner {
     pub fn instance_id(&self) -> String {
-        self.data.borrow()["instanceId"].as_str().unwrap_or_default().to_string()
+        self.data.borrow().instance_id.clone()
     }
 
     /// Calls every listener of `event` with the payload `make` builds (only if someone listens);
     /// a throwing listener does not stop the others.
     pub fn emit(&self, event: &str, make: impl FnOnce() -> JsValue) {
-        let listeners: Vec<Function> = self.listeners.borrow().iter().filter(|(e, _)| e == event).map(|(_, f)| f.clone()).collect();
+        let listeners: Vec<Function> =
+            self.listeners.borrow().iter().filter(|(e, _)| e == event).map(|(_, f)| f.clone()).collect();
         if listeners.is_empty() {
             return;
         }
@@ -48,63 +50,40 @@ impl EnvInner {
         }
     }
 
-    /// The runner of this instance, with the runner token resolved once (§2.5).
-    pub async fn runner(&self, opts: &CallOptions) -> Result<Runner, FleetError> {
-        let base = self.data.borrow()["urls"]["manager"]["api"].as_str().map(str::to_string).ok_or_else(|| {
-            FleetError::invalid_response("this instance has no manager URL (urls.manager.api), so its state cannot be reached")
-        })?;
-        let cached = self.token.borrow().clone();
-        let token = match cached {
-            Some(token) => token,
-            None => {
-                match self.client.call(opts, |c, ctx| Ok(runner::token_request(c, ctx))).await {
-                    // The server answered: remember its answer, token or not.
-                    Ok((response, _)) => {
-                        let token = runner::parse_token(&response);
-                        *self.token.borrow_mut() = Some(token.clone());
-                        token
-                    }
-                    // The caller gave up: so does this call.
-                    Err(e) if e.kind == ErrorKind::Abort => return Err(e),
-                    // No answer (network, timeout): go on without a token, ask again next time.
-                    Err(_) => None,
-                }
-            }
-        };
-        Ok(Runner { base, token })
-    }
-
-    /// One runner call as a promise: resolve the runner (and its token), build the request with
-    /// `build`, send it, read the answer with `parse`.
-    pub fn runner_promise(
+    /// One runner call as a promise: the runner token (cached by the core), the request `build`
+    /// makes, the answer through `check`.
+    pub fn runner_promise<T: DeserializeOwned + Serialize + 'static>(
         self: &Rc<Self>,
         opts: JsValue,
         build: impl FnOnce(&Runner) -> Result<HttpRequest, FleetError> + 'static,
-        parse: fn(&HttpResponse) -> Result<Value, FleetError>,
+        check: fn(T) -> Result<T, FleetError>,
     ) -> js_sys::Promise {
         let inner = self.clone();
         js_call!(inner.client, {
-            let opts = CallOptions::from_js(&opts)?;
-            let runner = inner.runner(&opts).await?;
-            let request = build(&runner)?;
-            let r = inner.client.send(&request, &opts, None).await?;
-            Ok(to_js(&parse(&r)?))
+            let started = start(&inner.client, &opts)?;
+            let base = inner.data.borrow().urls.as_ref().map(|u| u.manager.api.clone());
+            let answer: T = runner::call_runner(&started.call(), base.as_deref(), &inner.tokens, build).await?;
+            to_js(&check(answer)?)
         })
     }
 
     /// Keeps the server's latest word on the instance and returns it as a plain object.
-    fn store(&self, data: Value) -> JsValue {
+    fn store(&self, data: Instance) -> Result<JsValue, FleetError> {
         let js = to_js(&data);
         *self.data.borrow_mut() = data;
         js
     }
+}
 
-    /// One heartbeat: updates the env's deadline info and returns the server's answer.
-    pub async fn beat(&self, opts: &CallOptions) -> Result<Value, FleetError> {
-        let (id, region) = (self.instance_id(), self.data.borrow()["heartbeatRegion"].as_str().map(str::to_string));
-        let (r, rid) = self.client.call(opts, |c, ctx| instances::heartbeat_request(c, &id, region.as_deref(), ctx)).await?;
-        instances::parse_heartbeat(&r, &rid)
-    }
+/// `make` for `fleet.make` and `task.makeEnv`: create (the core follows a duplicate create to
+/// the first instance) and attach.
+pub fn make(client: &Rc<Client>, options: MakeOptions, opts: JsValue) -> js_sys::Promise {
+    let client = client.clone();
+    js_call!(client, {
+        let started = start(&client, &opts)?;
+        let data = instances::make(&started.call(), &options).await?;
+        Ok(Env::attach(client.clone(), data, options.attach()).into())
+    })
 }
 
 /// A live environment instance. Close it when done (`await env.close()`, or `await using env`).
@@ -116,29 +95,33 @@ pub struct Env {
 impl Env {
     /// Wraps instance data; starts the heartbeat loop when the instance has an interval, unless
     /// `autoHeartbeat: false`. `keepProcessAlive: true` lets the loop keep Node running.
-    pub fn attach(client: Rc<Client>, data: Value, options: &Value) -> Result<Env, FleetError> {
-        let allowed = crate::core::instances::MAKE_OPTIONS;
-        let o = Options::new(options, "env options", allowed)?;
-        let auto = o.boolean("autoHeartbeat")?.unwrap_or(true);
-        let keep_alive = o.boolean("keepProcessAlive")?.unwrap_or(false);
+    pub fn attach(client: Rc<Client>, data: Instance, options: AttachOptions) -> Env {
         let id = NEXT_ID.with(|n| {
             let id = n.get();
             n.set(id + 1);
             id
         });
-        let interval = data["heartbeatInterval"].as_f64();
-        let running = data["status"] == "running" || data["status"] == "pending";
-        let inner = Rc::new(EnvInner { id, client, data: RefCell::new(data), keep_alive, token: RefCell::new(None), listeners: RefCell::new(Vec::new()) });
-        if let (true, true, Some(interval)) = (auto, running, interval) {
-            heartbeat::start(&inner, interval);
+        let interval = data.heartbeat_interval.filter(|_| data.is_live() && options.auto_heartbeat != Some(false));
+        let inner = Rc::new(EnvInner {
+            id,
+            client,
+            data: RefCell::new(data),
+            keep_alive: options.keep_process_alive == Some(true),
+            tokens: TokenCache::default(),
+            listeners: RefCell::new(Vec::new()),
+        });
+        if let Some(interval) = interval {
+            heartbeat::start(&inner, f64::from(interval));
         }
-        Ok(Env { inner })
+        Env { inner }
     }
 
-    fn field(&self, key: &str) -> JsValue {
-        to_js(&self.inner.data.borrow()[key])
+    fn field<T: Serialize>(&self, read: impl FnOnce(&Instance) -> &T) -> JsValue {
+        to_js(read(&self.inner.data.borrow())).unwrap_or(JsValue::NULL)
     }
 }
+
+const EVENTS: &str = "'beat' | 'error' | 'expired'";
 
 #[wasm_bindgen]
 impl Env {
@@ -148,45 +131,45 @@ impl Env {
     }
     #[wasm_bindgen(getter, js_name = envKey)]
     pub fn env_key(&self) -> String {
-        self.inner.data.borrow()["envKey"].as_str().unwrap_or_default().to_string()
+        self.inner.data.borrow().env_key.clone()
     }
     #[wasm_bindgen(getter)]
     pub fn version(&self) -> String {
-        self.inner.data.borrow()["version"].as_str().unwrap_or_default().to_string()
+        self.inner.data.borrow().version.clone()
     }
     /// `pending`, `running`, `stopped` or `error`, as of the last answer from the server.
     #[wasm_bindgen(getter, unchecked_return_type = "InstanceStatus")]
     pub fn status(&self) -> JsValue {
-        self.field("status")
+        self.field(|d| &d.status)
     }
     /// `root`, `app`, `api`, `health`, `mcp` and the `manager` URLs.
     #[wasm_bindgen(getter, unchecked_return_type = "InstanceUrls | null")]
     pub fn urls(&self) -> JsValue {
-        self.field("urls")
+        self.field(|d| &d.urls)
     }
     #[wasm_bindgen(getter, js_name = runId, unchecked_return_type = "string | null")]
     pub fn run_id(&self) -> JsValue {
-        self.field("runId")
+        self.field(|d| &d.run_id)
     }
     #[wasm_bindgen(getter, unchecked_return_type = "string")]
     pub fn region(&self) -> JsValue {
-        self.field("region")
+        self.field(|d| &d.region)
     }
     #[wasm_bindgen(getter, js_name = createdAt, unchecked_return_type = "string")]
     pub fn created_at(&self) -> JsValue {
-        self.field("createdAt")
+        self.field(|d| &d.created_at)
     }
     #[wasm_bindgen(getter, js_name = updatedAt, unchecked_return_type = "string")]
     pub fn updated_at(&self) -> JsValue {
-        self.field("updatedAt")
+        self.field(|d| &d.updated_at)
     }
     #[wasm_bindgen(getter, js_name = terminatedAt, unchecked_return_type = "string | null")]
     pub fn terminated_at(&self) -> JsValue {
-        self.field("terminatedAt")
+        self.field(|d| &d.terminated_at)
     }
     #[wasm_bindgen(getter, js_name = heartbeatInterval, unchecked_return_type = "number | null")]
     pub fn heartbeat_interval(&self) -> JsValue {
-        self.field("heartbeatInterval")
+        self.field(|d| &d.heartbeat_interval)
     }
     /// Whether the heartbeat loop is beating for this env.
     #[wasm_bindgen(getter, js_name = heartbeatRunning)]
@@ -197,16 +180,20 @@ impl Env {
     /// Everything the server said about the instance, as a plain object.
     #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "InstanceInfo")]
     pub fn to_json(&self) -> JsValue {
-        to_js(&self.inner.data.borrow())
+        self.field(|d| d)
     }
 
     /// Listens to heartbeat events: `beat` (the server's answer, with the new deadline), `error`
     /// (a failed beat; the loop retries), `expired` (the server says the instance is gone; the loop
     /// has stopped).
-    pub fn on(&self, #[wasm_bindgen(unchecked_param_type = "'beat' | 'error' | 'expired'")] event: JsValue, #[wasm_bindgen(unchecked_param_type = "(payload: HeartbeatEvent) => void")] listener: JsValue) -> Result<(), JsValue> {
+    pub fn on(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "'beat' | 'error' | 'expired'")] event: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "(payload: HeartbeatEvent) => void")] listener: JsValue,
+    ) -> Result<(), JsValue> {
         let event = string_arg(&event, "event").and_then(|event| match event.as_str() {
             "beat" | "error" | "expired" => Ok(event),
-            _ => Err(FleetError::validation(format!("unknown event `{event}`: use beat, error or expired"))),
+            _ => Err(FleetError::validation(format!("unknown event `{event}`: use {EVENTS}"))),
         });
         let listener = listener.dyn_into::<Function>().map_err(|_| FleetError::validation("the listener must be a function"));
         let (event, listener) = event.and_then(|e| Ok((e, listener?))).map_err(super::errors::to_js)?;
@@ -221,20 +208,19 @@ impl Env {
         #[wasm_bindgen(unchecked_param_type = "(payload: HeartbeatEvent) => void")] listener: JsValue,
     ) {
         let event = event.as_string();
-        self.inner.listeners.borrow_mut().retain(|(e, f)| !(event.as_ref() == Some(e) && AsRef::<JsValue>::as_ref(f) == &listener));
+        let same = |e: &String, f: &Function| event.as_ref() == Some(e) && AsRef::<JsValue>::as_ref(f) == &listener;
+        self.inner.listeners.borrow_mut().retain(|(e, f)| !same(e, f));
     }
 
     /// Starts the heartbeat loop (at `intervalSeconds`, else the instance's interval).
     #[wasm_bindgen(js_name = startHeartbeat)]
-    pub fn start_heartbeat(&self, #[wasm_bindgen(unchecked_optional_param_type = "{ intervalSeconds?: number }")] options: JsValue) -> Result<(), JsValue> {
-        let interval = || -> Result<f64, FleetError> {
-            let o = from_js(&options, "startHeartbeat options")?;
-            let asked = Options::new(&o, "startHeartbeat options", &["intervalSeconds"])?.int("intervalSeconds", 1, 3600)?;
-            asked.map(|i| i as f64).or_else(|| self.inner.data.borrow()["heartbeatInterval"].as_f64()).ok_or_else(|| {
-                FleetError::validation("this instance has no heartbeat interval: pass { intervalSeconds }")
-            })
-        };
-        heartbeat::start(&self.inner, interval().map_err(super::errors::to_js)?);
+    pub fn start_heartbeat(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "StartHeartbeatOptions")] options: JsValue,
+    ) -> Result<(), JsValue> {
+        let interval = parse_options::<StartOptions>(&options, "startHeartbeat options")
+            .and_then(|o| o.interval(self.inner.data.borrow().heartbeat_interval));
+        heartbeat::start(&self.inner, interval.map_err(super::errors::to_js)?);
         Ok(())
     }
 
@@ -249,8 +235,14 @@ impl Env {
     pub fn heartbeat(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
         let inner = self.inner.clone();
         js_call!(inner.client, {
-            let answer = inner.beat(&CallOptions::from_js(&opts)?).await?;
-            Ok(to_js(&answer))
+            let started = start(&inner.client, &opts)?;
+            let (id, region) = {
+                let data = inner.data.borrow();
+                (data.instance_id.clone(), data.heartbeat_region.clone())
+            };
+            let build = |c: &_, ctx: &_| instances::heartbeat_request(c, &id, region.as_deref(), ctx);
+            let answer: HeartbeatInfo = started.call().fetch(build).await?;
+            to_js(&answer)
         })
     }
 
@@ -259,25 +251,31 @@ impl Env {
     pub fn refresh(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
         let inner = self.inner.clone();
         js_call!(inner.client, {
-            let data = flow::get(&inner.client, &inner.instance_id(), &CallOptions::from_js(&opts)?).await?;
-            Ok(inner.store(data))
+            let started = start(&inner.client, &opts)?;
+            let data = instances::get(&started.call(), &inner.instance_id()).await?;
+            inner.store(data)
         })
     }
 
     /// Resolves once the instance runs; rejects with `ConflictError` if it stopped or failed, and
     /// `TimeoutError` after `timeoutMs` (default 5 minutes).
     #[wasm_bindgen(js_name = waitUntilRunning, unchecked_return_type = "Promise<InstanceInfo>")]
-    pub fn wait_until_running(&self, #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue) -> js_sys::Promise {
+    pub fn wait_until_running(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "WaitOptions")] options: JsValue,
+    ) -> js_sys::Promise {
         let inner = self.inner.clone();
         js_call!(inner.client, {
-            let signal = super::runtime::prop(&options, "signal");
-            let o = from_js(&super::options::without(&options, &["signal"]), "waitUntilRunning options")?;
-            let o = Options::new(&o, "waitUntilRunning options", &["timeoutMs", "intervalMs"])?;
-            let budget = o.int("timeoutMs", 1, i32::MAX as i64)?.unwrap_or(300_000) as f64;
-            let interval = o.int("intervalMs", 50, 60_000)?.unwrap_or(1000) as f64;
-            let call = CallOptions::from_js(&super::options::with_signal(signal))?;
-            let data = flow::wait_running(&inner.client, &inner.instance_id(), budget, interval, &call).await?;
-            Ok(inner.store(data))
+            let wait: WaitOptions = parse_options(&without(&options, &["signal"]), "waitUntilRunning options")?;
+            let (budget, interval) = wait.resolve()?;
+            let signal = prop(&options, "signal");
+            let call_options: JsValue = if signal.is_undefined() { JsValue::UNDEFINED } else { js_sys::Object::new().into() };
+            if !signal.is_undefined() {
+                let _ = js_sys::Reflect::set(&call_options, &"signal".into(), &signal);
+            }
+            let started = start(&inner.client, &call_options)?;
+            let data = instances::wait_running(&started.call(), &inner.instance_id(), budget, interval).await?;
+            inner.store(data)
         })
     }
 
@@ -287,18 +285,22 @@ impl Env {
         let inner = self.inner.clone();
         heartbeat::stop(inner.id);
         js_call!(inner.client, {
-            let opts = CallOptions::from_js(&opts)?;
-            let id = inner.instance_id();
-            let (r, rid) = inner.client.call(&opts, |c, ctx| instances::close_request(c, &id, ctx)).await?;
-            let data = instances::parse_instance(&r, &rid)?;
-            Ok(inner.store(data))
+            let started = start(&inner.client, &opts)?;
+            let data = instances::close(&started.call(), &inner.instance_id()).await?;
+            inner.store(data)
         })
     }
 
     /// The instance's resources, e.g. `current` (sqlite, rw) and `seed` (sqlite, ro).
     #[wasm_bindgen(unchecked_return_type = "Promise<Resource[]>")]
     pub fn resources(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        self.inner.runner_promise(opts, |r| Ok(r.resources()), runner::parse_resources)
+        let inner = self.inner.clone();
+        js_call!(inner.client, {
+            let started = start(&inner.client, &opts)?;
+            let base = inner.data.borrow().urls.as_ref().map(|u| u.manager.api.clone());
+            let list: ResourceList = runner::call_runner(&started.call(), base.as_deref(), &inner.tokens, |r| Ok(r.resources())).await?;
+            to_js(&list.into_vec())
+        })
     }
 
     /// A SQLite resource of the instance: `current` (default) or `seed`.
@@ -308,20 +310,25 @@ impl Env {
     }
 
     /// Puts the `current` database back to the seed.
-    #[wasm_bindgen(unchecked_return_type = "Promise<{ success: boolean; message: string }>")]
+    #[wasm_bindgen(unchecked_return_type = "Promise<ResetResult>")]
     pub fn reset(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        self.inner.runner_promise(opts, |r| Ok(r.reset()), runner::parse_reset)
+        self.inner.runner_promise::<ResetResult>(opts, |r| Ok(r.reset()), Ok)
     }
 
     /// The instance runner's health.
-    #[wasm_bindgen(unchecked_return_type = "Promise<{ status: string; timestamp: string; service: string }>")]
+    #[wasm_bindgen(unchecked_return_type = "Promise<HealthResult>")]
     pub fn health(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        self.inner.runner_promise(opts, |r| Ok(r.health()), runner::parse_health)
+        self.inner.runner_promise::<HealthResult>(opts, |r| Ok(r.health()), Ok)
     }
 
     /// What changed between `seed` and `current`, table by table (the runner's structured diff).
     #[wasm_bindgen(unchecked_return_type = "Promise<StructuredDiff>")]
     pub fn diff(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        self.inner.runner_promise(opts, |r| Ok(r.diff()), runner::parse_diff)
+        self.inner.runner_promise::<StructuredDiff>(opts, |r| Ok(r.diff()), Ok)
     }
+}
+
+/// Describes a database for `Database.describe` (kept here so the runner plumbing is one place).
+pub fn describe(env: &Rc<EnvInner>, name: String, opts: JsValue) -> js_sys::Promise {
+    env.runner_promise::<DescribeResult>(opts, move |r| Ok(r.describe(&name)), Ok)
 }

@@ -39,7 +39,7 @@ fn properties(error: &FleetError) -> Object {
     set(&props, "status", error.status.map(JsValue::from).unwrap_or(JsValue::NULL));
     set(&props, "requestId", opt_str(&error.request_id));
     set(&props, "retryable", error.retryable().into());
-    set(&props, "body", error.body.as_ref().map_or(JsValue::NULL, super::client::to_js));
+    set(&props, "body", error.body.as_ref().and_then(|b| super::client::to_js(b).ok()).unwrap_or(JsValue::NULL));
     let d = &error.details;
     let extras: [(&str, JsValue); 6] = [
         ("runningInstances", opt_num(d.running_instances)),

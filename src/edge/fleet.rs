@@ -1,17 +1,20 @@
 //! The exported `Fleet` client class: the control plane (protocol §§4-7).
 use std::rc::Rc;
 
-use crate::core::json::Value;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::client::{from_js, string_arg, to_js, CallOptions, Client};
+use super::client::{js_call, parse_options, start, string_arg, to_js, Client};
 use super::env::Env;
 use super::task::Task;
-use super::{instances as flow, verify};
+use crate::core::account::{self, Account};
 use crate::core::client::{CallContext, ClientConfig};
+use crate::core::envs::{self, Environment, ListRunsOptions, Run};
 use crate::core::error::FleetError;
-use crate::core::http::{HttpRequest, HttpResponse};
-use crate::core::{account, envs, instances, tasks};
+use crate::core::http::HttpRequest;
+use crate::core::instances::{self, AttachOptions, CloseAllOptions, HeartbeatInfo, Instance, ListInstancesOptions, MakeOptions};
+use crate::core::tasks::{self, ImportTaskInput, ImportTaskOptions, LoadTasksOptions, TaskList, UpdateTaskInput};
 
 /// A Fleet API client. Several clients with different keys can live in one process.
 ///
@@ -26,43 +29,39 @@ pub struct Fleet {
     pub(crate) client: Rc<Client>,
 }
 
-/// A Promise of `body` (an async block that owns what it uses), rejecting with the JS error of
-/// its `FleetError`. Every export goes through the one `promise` function, so the wasm holds one
-/// promise adapter rather than one per method.
-macro_rules! js_call {
-    ($client:expr, $body:expr) => {{
-        let errors_client: std::rc::Rc<$crate::edge::client::Client> = ($client).clone();
-        $crate::edge::client::promise(errors_client, Box::pin(async move { $body }))
-    }};
-}
-pub(crate) use js_call;
-
 /// Builds a control-plane request for a call identity; argument checks happen here, so a
 /// `ValidationError` rejects the call before anything is sent.
-type Build = Box<dyn FnOnce(&ClientConfig, &CallContext) -> Result<HttpRequest, FleetError>>;
-/// Turns the response (and its request id) into what the Promise resolves to.
-type Finish = Box<dyn FnOnce(&Rc<Client>, &HttpResponse, &str) -> Result<JsValue, FleetError>>;
+pub trait Build: FnOnce(&ClientConfig, &CallContext) -> Result<HttpRequest, FleetError> + 'static {}
+impl<F: FnOnce(&ClientConfig, &CallContext) -> Result<HttpRequest, FleetError> + 'static> Build for F {}
 
 impl Fleet {
-    /// One request, one answer: the shared code path (and the one state machine in the wasm) of
-    /// every control-plane method that is a single call.
-    fn call(&self, opts: JsValue, build: Build, finish: Finish) -> js_sys::Promise {
+    /// One request whose answer `T` goes to JavaScript after `finish`.
+    fn call<T, R>(&self, opts: JsValue, build: impl Build, finish: impl FnOnce(&Rc<Client>, T) -> Result<R, FleetError> + 'static) -> js_sys::Promise
+    where
+        T: DeserializeOwned + 'static,
+        R: Into<JsValue>,
+    {
         let client = self.client.clone();
         js_call!(client, {
-            let opts = CallOptions::from_js(&opts)?;
-            let (r, rid) = client.call(&opts, build).await?;
-            finish(&client, &r, &rid)
+            let started = start(&client, &opts)?;
+            let answer: T = started.call().fetch(build).await?;
+            finish(&client, answer).map(Into::into)
         })
     }
 
-    /// A single call whose answer is a plain JSON model.
-    fn plain(&self, opts: JsValue, build: Build, parse: fn(&HttpResponse, &str) -> Result<Value, FleetError>) -> js_sys::Promise {
-        self.call(opts, build, Box::new(move |_, r, rid| Ok(to_js(&parse(r, rid)?))))
+    /// One request whose answer is a plain model.
+    fn plain<T: DeserializeOwned + Serialize + 'static>(&self, opts: JsValue, build: impl Build) -> js_sys::Promise {
+        self.call(opts, build, |_, answer: T| to_js(&answer))
     }
 
-    /// A single call whose answer is one task.
-    fn task(&self, opts: JsValue, build: Build) -> js_sys::Promise {
-        self.call(opts, build, Box::new(|client, r, rid| Ok(Task::new(client.clone(), tasks::parse_one(r, rid)?).into())))
+    /// One request whose answer is one task.
+    fn task(&self, opts: JsValue, build: impl Build) -> js_sys::Promise {
+        self.call(opts, build, |client, t: tasks::Task| Ok(Task::new(client.clone(), t.complete())))
+    }
+
+    /// Options read now, so that a bad one rejects before anything is sent.
+    fn read<T: DeserializeOwned>(&self, value: &JsValue, what: &str) -> Result<T, js_sys::Promise> {
+        parse_options(value, what).map_err(|e| js_sys::Promise::reject(&self.client.fail(e)))
     }
 }
 
@@ -81,13 +80,13 @@ impl Fleet {
     /// The control-plane base URL this client talks to (no trailing slash).
     #[wasm_bindgen(getter, js_name = baseUrl)]
     pub fn base_url(&self) -> String {
-        self.client.config.base_url().to_string()
+        self.client.core.config.base_url().to_string()
     }
 
     /// The team behind the API key, its instance limit and live instance count.
     #[wasm_bindgen(unchecked_return_type = "Promise<Account>")]
     pub fn account(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        self.plain(opts, Box::new(|c, ctx| Ok(account::request(c, ctx))), account::parse)
+        self.plain::<Account>(opts, |c, ctx| Ok(account::request(c, ctx)))
     }
 
     /// Loads tasks, filtered by `keys`, `projectKey`, `envKey`, `dataId`, `dataVersion` and
@@ -98,23 +97,26 @@ impl Fleet {
         #[wasm_bindgen(unchecked_optional_param_type = "LoadTasksOptions")] filters: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
-        let filter = match from_js(&filters, "loadTasks filters").and_then(|f| tasks::load_filter(&f)) {
-            Ok(filter) => Rc::new(filter),
-            Err(e) => return js_sys::Promise::reject(&self.client.fail(e)),
+        let filters: Rc<LoadTasksOptions> = match self.read(&filters, "loadTasks filters") {
+            Ok(f) => Rc::new(f),
+            Err(rejected) => return rejected,
         };
-        let for_request = filter.clone();
-        let build = move |c: &ClientConfig, ctx: &CallContext| Ok(tasks::load_request(c, &for_request, ctx));
-        let finish = move |client: &Rc<Client>, r: &HttpResponse, rid: &str| {
-            let list = tasks::parse_load(r, &filter, rid)?;
-            Ok(list.into_iter().map(|t| JsValue::from(Task::new(client.clone(), t))).collect::<js_sys::Array>().into())
-        };
-        self.call(opts, Box::new(build), Box::new(finish))
+        let for_request = filters.clone();
+        let build = move |c: &ClientConfig, ctx: &CallContext| tasks::load_request(c, &for_request, ctx);
+        self.call(opts, build, move |client, list: TaskList| {
+            let tasks = tasks::finish_load(list, &filters);
+            Ok(tasks.into_iter().map(|t| JsValue::from(Task::new(client.clone(), t))).collect::<js_sys::Array>())
+        })
     }
 
     /// One task by key (`NotFoundError` when there is none).
     #[wasm_bindgen(js_name = getTask, unchecked_return_type = "Promise<Task>")]
-    pub fn get_task(&self, #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        self.task(opts, Box::new(move |c, ctx| tasks::get_request(c, &string_arg(&key, "task key")?, ctx)))
+    pub fn get_task(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
+    ) -> js_sys::Promise {
+        self.task(opts, move |c, ctx| tasks::get_request(c, &string_arg(&key, "task key")?, ctx))
     }
 
     /// Imports (creates or replaces) a task; `projectKey` files it under a project.
@@ -122,16 +124,15 @@ impl Fleet {
     pub fn import_task(
         &self,
         #[wasm_bindgen(unchecked_param_type = "ImportTaskInput")] task: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "{ projectKey?: string }")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ImportTaskOptions")] options: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
-        let build = move |c: &ClientConfig, ctx: &CallContext| {
-            let task = from_js(&task, "importTask task")?;
-            let o = from_js(&options, "importTask options")?;
-            let project = crate::core::options::Options::new(&o, "importTask options", &["projectKey"])?.string("projectKey", true)?;
-            tasks::import_request(c, &task, project.as_deref(), ctx)
-        };
-        self.task(opts, Box::new(build))
+        let (task, options): (ImportTaskInput, ImportTaskOptions) =
+            match self.read(&task, "importTask task").and_then(|t| Ok((t, self.read(&options, "importTask options")?))) {
+                Ok(read) => read,
+                Err(rejected) => return rejected,
+            };
+        self.task(opts, move |c, ctx| tasks::import_request(c, &task, &options, ctx))
     }
 
     /// Changes a task's `prompt`, `verifierCode` or `metadata` (a PUT: never retried).
@@ -142,28 +143,33 @@ impl Fleet {
         #[wasm_bindgen(unchecked_param_type = "UpdateTaskInput")] changes: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
-        let build = move |c: &ClientConfig, ctx: &CallContext| {
-            tasks::update_request(c, &string_arg(&key, "task key")?, &from_js(&changes, "updateTask changes")?, ctx)
+        let changes: UpdateTaskInput = match self.read(&changes, "updateTask changes") {
+            Ok(c) => c,
+            Err(rejected) => return rejected,
         };
-        self.task(opts, Box::new(build))
+        self.task(opts, move |c, ctx| tasks::update_request(c, &string_arg(&key, "task key")?, &changes, ctx))
     }
 
     /// Every environment in the catalog.
     #[wasm_bindgen(js_name = listEnvs, unchecked_return_type = "Promise<Environment[]>")]
     pub fn list_envs(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        self.plain(opts, Box::new(|c, ctx| Ok(envs::list_request(c, ctx))), envs::parse_list)
+        self.plain::<Vec<Environment>>(opts, |c, ctx| Ok(envs::list_request(c, ctx)))
     }
 
     /// One environment of the catalog.
     #[wasm_bindgen(unchecked_return_type = "Promise<Environment>")]
-    pub fn environment(&self, #[wasm_bindgen(unchecked_param_type = "string")] #[wasm_bindgen(js_name = envKey)] env_key: JsValue, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        self.plain(opts, Box::new(move |c, ctx| envs::get_request(c, &string_arg(&env_key, "envKey")?, ctx)), envs::parse_one)
+    pub fn environment(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string", js_name = envKey)] env_key: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
+    ) -> js_sys::Promise {
+        self.plain::<Environment>(opts, move |c, ctx| envs::get_request(c, &string_arg(&env_key, "envKey")?, ctx))
     }
 
     /// The regions instances can run in.
     #[wasm_bindgen(js_name = listRegions, unchecked_return_type = "Promise<string[]>")]
     pub fn list_regions(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        self.plain(opts, Box::new(|c, ctx| Ok(envs::regions_request(c, ctx))), envs::parse_regions)
+        self.plain::<Vec<String>>(opts, |c, ctx| Ok(envs::regions_request(c, ctx)))
     }
 
     /// Creates an instance and resolves once the server reports it (running, unless
@@ -177,30 +183,27 @@ impl Fleet {
         #[wasm_bindgen(unchecked_param_type = "MakeOptions")] options: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
-        let client = self.client.clone();
-        js_call!(client, {
-            let options = from_js(&options, "make options")?;
-            let opts = CallOptions::from_js(&opts)?;
-            Ok(flow::make(&client, &options, &opts).await?.into())
-        })
+        let options: MakeOptions = match self.read(&options, "make options") {
+            Ok(o) => o,
+            Err(rejected) => return rejected,
+        };
+        super::env::make(&self.client, options, opts)
     }
 
-    /// An existing instance, by id, as an `Env`.
+    /// An existing instance, by id, as an `Env` (`autoHeartbeat`, `keepProcessAlive` as for `make`).
     #[wasm_bindgen(unchecked_return_type = "Promise<Env>")]
     pub fn instance(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] #[wasm_bindgen(js_name = instanceId)] instance_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string", js_name = instanceId)] instance_id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "InstanceOptions")] options: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
-        let client = self.client.clone();
-        js_call!(client, {
-            let instance_id = string_arg(&instance_id, "instance id")?;
-            let options = from_js(&options, "instance options")?;
-            let opts = CallOptions::from_js(&opts)?;
-            let data = flow::get(&client, &instance_id, &opts).await?;
-            Ok(Env::attach(client.clone(), data, &options)?.into())
-        })
+        let options: AttachOptions = match self.read(&options, "instance options") {
+            Ok(o) => o,
+            Err(rejected) => return rejected,
+        };
+        let build = move |c: &ClientConfig, ctx: &CallContext| instances::get_request(c, &string_arg(&instance_id, "instance id")?, ctx);
+        self.call(opts, build, move |client, data: Instance| Ok(Env::attach(client.clone(), data.complete(), options)))
     }
 
     /// The team's instances, filtered by `runId`, `profileId`, `status`, `region`.
@@ -210,18 +213,26 @@ impl Fleet {
         #[wasm_bindgen(unchecked_optional_param_type = "ListInstancesOptions")] filters: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
-        let build = move |c: &ClientConfig, ctx: &CallContext| instances::list_request(c, &from_js(&filters, "listInstances filters")?, ctx);
-        self.plain(opts, Box::new(build), |r, rid| instances::parse_instances(r, rid).map(Value::Array))
+        let filters: ListInstancesOptions = match self.read(&filters, "listInstances filters") {
+            Ok(f) => f,
+            Err(rejected) => return rejected,
+        };
+        let build = move |c: &ClientConfig, ctx: &CallContext| instances::list_request(c, &filters, ctx);
+        self.call(opts, build, |_, list: Vec<Instance>| to_js(&instances::complete_all(list)))
     }
 
     /// Stops an instance; resolves to its final state.
     #[wasm_bindgen(unchecked_return_type = "Promise<InstanceInfo>")]
-    pub fn close(&self, #[wasm_bindgen(unchecked_param_type = "string")] #[wasm_bindgen(js_name = instanceId)] instance_id: JsValue, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+    pub fn close(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string", js_name = instanceId)] instance_id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
+    ) -> js_sys::Promise {
         if let Some(id) = instance_id.as_string() {
             super::heartbeat::stop_instance(&id);
         }
         let build = move |c: &ClientConfig, ctx: &CallContext| instances::close_request(c, &string_arg(&instance_id, "instance id")?, ctx);
-        self.plain(opts, Box::new(build), instances::parse_instance)
+        self.call(opts, build, |_, closed: Instance| to_js(&closed.complete()))
     }
 
     /// Stops every instance of a run (`{ runId }`) or a profile (`{ profileId }`, `"self"` for
@@ -232,15 +243,15 @@ impl Fleet {
         #[wasm_bindgen(unchecked_param_type = "CloseAllOptions")] filter: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
-        let build = move |c: &ClientConfig, ctx: &CallContext| instances::close_all_request(c, &from_js(&filter, "closeAll filter")?, ctx);
-        let finish = |_: &Rc<Client>, r: &HttpResponse, rid: &str| {
-            let closed = instances::parse_instances(r, rid)?;
-            for i in &closed {
-                super::heartbeat::stop_instance(i["instanceId"].as_str().unwrap_or_default());
-            }
-            Ok(to_js(&Value::Array(closed)))
+        let filter: CloseAllOptions = match self.read(&filter, "closeAll filter") {
+            Ok(f) => f,
+            Err(rejected) => return rejected,
         };
-        self.call(opts, Box::new(build), Box::new(finish))
+        let build = move |c: &ClientConfig, ctx: &CallContext| instances::close_all_request(c, &filter, ctx);
+        self.call(opts, build, |_, closed: Vec<Instance>| {
+            closed.iter().for_each(|i| super::heartbeat::stop_instance(&i.instance_id));
+            to_js(&instances::complete_all(closed))
+        })
     }
 
     /// Runs (instances grouped by `runId`): `status` is `active` (default), `inactive` or `all`.
@@ -250,27 +261,39 @@ impl Fleet {
         #[wasm_bindgen(unchecked_optional_param_type = "ListRunsOptions")] filters: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
-        let build = move |c: &ClientConfig, ctx: &CallContext| envs::runs_request(c, &from_js(&filters, "listRuns filters")?, ctx);
-        self.plain(opts, Box::new(build), envs::parse_runs)
+        let filters: ListRunsOptions = match self.read(&filters, "listRuns filters") {
+            Ok(f) => f,
+            Err(rejected) => return rejected,
+        };
+        self.plain::<Vec<Run>>(opts, move |c, ctx| envs::runs_request(c, &filters, ctx))
     }
 
     /// One heartbeat for an instance, by id (an `Env` beats on its own; see `env.heartbeat()`).
     #[wasm_bindgen(unchecked_return_type = "Promise<HeartbeatInfo>")]
-    pub fn heartbeat(&self, #[wasm_bindgen(unchecked_param_type = "string")] #[wasm_bindgen(js_name = instanceId)] instance_id: JsValue, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        let build = move |c: &ClientConfig, ctx: &CallContext| instances::heartbeat_request(c, &string_arg(&instance_id, "instance id")?, None, ctx);
-        self.plain(opts, Box::new(build), instances::parse_heartbeat)
+    pub fn heartbeat(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string", js_name = instanceId)] instance_id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
+    ) -> js_sys::Promise {
+        let build = move |c: &ClientConfig, ctx: &CallContext| {
+            instances::heartbeat_request(c, &string_arg(&instance_id, "instance id")?, None, ctx)
+        };
+        self.plain::<HeartbeatInfo>(opts, build)
     }
 
     /// Runs a task's verifier on the server against an env (or instance id); see `Task.verifyDetailed`.
     #[wasm_bindgen(js_name = verifyDetailed, unchecked_return_type = "Promise<VerificationResult>")]
     pub fn verify_detailed(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "Task")] task: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Env | string")] env: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Task | TaskInfo")] task: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Env | InstanceInfo | string")] env: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "VerifyOptions")] options: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
         let client = self.client.clone();
-        js_call!(client, Ok(to_js(&verify::detailed_js(&client, &Task::data_of(&task)?, &env, &options, &opts).await?)))
+        js_call!(client, {
+            let result = super::task::verify(&client, Task::ref_of(&task)?, &env, &options, &opts).await?;
+            to_js(&result)
+        })
     }
 }

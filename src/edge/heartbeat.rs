@@ -5,19 +5,19 @@ use std::rc::Rc;
 
 use wasm_bindgen_futures::spawn_local;
 
-use super::client::{to_js, CallOptions};
+use super::client::to_js;
 use super::env::EnvInner;
 use super::errors;
+use super::io::WebIo;
 use super::runtime::{now_ms, random};
-use super::timers::Timer;
-use crate::core::error::ErrorKind;
-use crate::core::heartbeat::Scheduler;
+use super::timers::UnrefTimer;
+use crate::core::heartbeat::{self, BeatOutcome, Scheduler};
 
 #[derive(Default)]
 struct Driver {
     /// Every env with a running loop, by its handle id.
     schedule: Scheduler<Rc<EnvInner>>,
-    timer: Option<Timer>,
+    timer: Option<UnrefTimer>,
     /// When the armed timer fires (epoch ms), to avoid re-arming for the same moment.
     armed_for: Option<f64>,
 }
@@ -46,7 +46,7 @@ pub fn stop(id: u64) {
 
 /// Stops the loop of whichever env holds `instance_id` (after `fleet.close(id)`).
 pub fn stop_instance(instance_id: &str) {
-    let ids: Vec<u64> = DRIVER.with(|d| d.borrow().schedule.payloads().filter(|e| e.instance_id() == instance_id).map(|e| e.id).collect());
+    let ids: Vec<u64> = DRIVER.with(|d| d.borrow().schedule.payloads().filter(|e| e.data.borrow().instance_id == instance_id).map(|e| e.id).collect());
     ids.into_iter().for_each(stop);
 }
 
@@ -66,7 +66,7 @@ fn rearm() {
         d.armed_for = due;
         if let Some(due) = due {
             let keep_alive = d.schedule.payloads().any(|e| e.keep_alive);
-            d.timer = Timer::new(due - now_ms(), keep_alive, fire);
+            d.timer = UnrefTimer::new(due - now_ms(), keep_alive, fire);
         }
     });
 }
@@ -86,28 +86,31 @@ fn fire() {
 }
 
 async fn beat(env: Rc<EnvInner>) {
-    let interval_ms = env.data.borrow()["heartbeatInterval"].as_f64().unwrap_or(30.0) * 1000.0;
-    // One attempt, bounded by half an interval: the scheduler does the retrying.
-    let opts = CallOptions { signal: None, timeout_ms: Some((interval_ms / 2.0).clamp(1000.0, 30_000.0)), single_attempt: true };
-    let result = env.beat(&opts).await;
+    let (id, region, interval) = {
+        let data = env.data.borrow();
+        (data.instance_id.clone(), data.heartbeat_region.clone(), data.heartbeat_interval.unwrap_or(30))
+    };
+    let io = WebIo { client: env.client.clone(), signal: None };
+    let outcome = heartbeat::beat(&env.client.core, &io, &id, region.as_deref(), f64::from(interval)).await;
     if !is_running(env.id) {
         return; // stopped while the beat was in flight
     }
-    match result {
-        Ok(answer) => {
-            let interval = answer["intervalSeconds"].as_f64();
+    let key = env.client.core.config.api_key();
+    match outcome {
+        BeatOutcome::Beat(answer) => {
+            let interval = answer.interval_seconds.map(f64::from);
             DRIVER.with(|d| d.borrow_mut().schedule.on_success(env.id, interval, now_ms(), random()));
-            env.emit("beat", || to_js(&answer));
+            env.emit("beat", || to_js(&answer).unwrap_or(wasm_bindgen::JsValue::NULL));
         }
-        Err(e) if matches!(e.kind, ErrorKind::NotFound) || e.status == Some(410) => {
+        BeatOutcome::Expired(e) => {
             stop(env.id);
-            env.data.borrow_mut().set("status", "stopped");
-            env.emit("expired", || errors::to_js(e.redact(env.client.config.api_key())));
+            env.data.borrow_mut().status = "stopped".into();
+            env.emit("expired", || errors::to_js(e.redact(key)));
             return;
         }
-        Err(e) => {
+        BeatOutcome::Failed(e) => {
             DRIVER.with(|d| d.borrow_mut().schedule.on_failure(env.id, now_ms()));
-            env.emit("error", || errors::to_js(e.redact(env.client.config.api_key())));
+            env.emit("error", || errors::to_js(e.redact(key)));
         }
     }
     rearm();

@@ -6,15 +6,13 @@ mod env;
 mod errors;
 mod fleet;
 mod heartbeat;
-mod instances;
+mod io;
 mod module;
 mod options;
 mod runtime;
 mod task;
 mod timers;
-mod transport;
 mod types;
-mod verify;
 
 pub use database::Database;
 pub use env::Env;

@@ -1,4 +1,4 @@
-//! Small helpers for option objects that mix JSON with JS values (an `AbortSignal`).
+//! Small helpers for option objects that mix JSON with JS values (an `AbortSignal`, a function).
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
@@ -12,14 +12,4 @@ pub fn without(value: &JsValue, keys: &[&str]) -> JsValue {
         let _ = Reflect::delete_property(&copy, &JsValue::from_str(key));
     }
     copy.into()
-}
-
-/// `{ signal }`, or `undefined` when there is no signal.
-pub fn with_signal(signal: JsValue) -> JsValue {
-    if signal.is_undefined() || signal.is_null() {
-        return JsValue::UNDEFINED;
-    }
-    let o = Object::new();
-    let _ = Reflect::set(&o, &"signal".into(), &signal);
-    o.into()
 }

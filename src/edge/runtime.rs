@@ -3,8 +3,6 @@
 use js_sys::{Function, Math, Reflect};
 use wasm_bindgen::prelude::*;
 
-use crate::core::client::CallContext;
-use crate::core::ids;
 
 /// `globalThis.a.b.c`, or `undefined`.
 pub fn global_property(path: &[&str]) -> JsValue {
@@ -44,7 +42,8 @@ pub fn node_env(name: &str) -> Option<String> {
     global_property(&["process", "env", name]).as_string().filter(|v| !v.is_empty())
 }
 
-fn random_bytes() -> [u8; 16] {
+/// 16 bytes from `crypto.getRandomValues` (Math.random where there is no WebCrypto).
+pub fn random_bytes() -> [u8; 16] {
     let mut bytes = [0u8; 16];
     let crypto = global_property(&["crypto"]);
     if let Ok(get_random) = prop(&crypto, "getRandomValues").dyn_into::<Function>() {
@@ -68,9 +67,4 @@ pub fn random() -> f64 {
 /// Milliseconds since the epoch.
 pub fn now_ms() -> f64 {
     js_sys::Date::now()
-}
-
-/// A fresh identity for one logical call: a UUID v4 request id and the current time.
-pub fn new_call() -> CallContext {
-    CallContext { request_id: ids::uuid_v4(random_bytes()), timestamp_ms: now_ms() as u64 }
 }

@@ -2,50 +2,64 @@
 use std::rc::Rc;
 
 use js_sys::Function;
-use crate::core::json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
-use super::client::{from_js, to_js, CallOptions, Client};
-use super::fleet::js_call;
+use super::client::{js_call, parse_options, start, to_js, Client};
 use super::runtime::prop;
-use super::{instances as flow, verify};
 use crate::core::error::FleetError;
-use crate::core::verify::{failure, score};
+use crate::core::instances::MakeOptions;
+use crate::core::tasks::{self, TaskRef};
+use crate::core::verify::{self, ExecutionResult, Target, VerifyOptions};
 
 /// A task: a prompt, the environment it runs in, and the verifier that scores it.
 #[wasm_bindgen]
 pub struct Task {
     client: Rc<Client>,
-    data: Value,
+    data: Rc<tasks::Task>,
+}
+
+/// The instance of an `Env`, an `InstanceInfo` or an instance id string.
+fn target_of(env: &JsValue) -> Result<Target, FleetError> {
+    if let Some(id) = env.as_string() {
+        return Ok(Target { instance_id: id, region: None });
+    }
+    if !env.is_object() {
+        return Err(FleetError::validation("verify needs an Env (or an instance id string)"));
+    }
+    serde_wasm_bindgen::from_value(env.clone()).map_err(|e| FleetError::validation(format!("verify needs an Env (or an instance id string): {e}")))
+}
+
+/// Verification for `Task.verify*` and `fleet.verifyDetailed`: one code path.
+pub async fn verify(client: &Rc<Client>, task: TaskRef, env: &JsValue, options: &JsValue, opts: &JsValue) -> Result<ExecutionResult, FleetError> {
+    let target = target_of(env)?;
+    let options: VerifyOptions = parse_options(options, "verify options")?;
+    let started = start(client, opts)?;
+    verify::verify_detailed(&started.call(), &task, &target, &options).await
 }
 
 impl Task {
-    pub fn new(client: Rc<Client>, data: Value) -> Task {
-        Task { client, data }
+    pub fn new(client: Rc<Client>, data: tasks::Task) -> Task {
+        Task { client, data: Rc::new(data) }
     }
 
-    /// The data of a `Task` (through its `toJSON`) or of a plain task object.
-    pub fn data_of(value: &JsValue) -> Result<Value, FleetError> {
-        match prop(value, "toJSON").dyn_into::<Function>() {
-            Ok(to_json) => from_js(&to_json.call0(value).unwrap_or(JsValue::NULL), "task"),
-            Err(_) => from_js(value, "task"),
-        }
+    /// What verification needs of a `Task` (through its `toJSON`) or of a plain task object.
+    pub fn ref_of(value: &JsValue) -> Result<TaskRef, FleetError> {
+        let plain = match prop(value, "toJSON").dyn_into::<Function>() {
+            Ok(to_json) => to_json.call0(value).unwrap_or(JsValue::NULL),
+            Err(_) => value.clone(),
+        };
+        serde_wasm_bindgen::from_value(plain).map_err(|e| FleetError::validation(format!("not a task: {e}")))
     }
 
-    fn field(&self, key: &str) -> JsValue {
-        to_js(&self.data[key])
+    fn field<T: serde::Serialize>(&self, value: &T) -> JsValue {
+        to_js(value).unwrap_or(JsValue::NULL)
     }
 
-    /// Runs this task's verifier (one code path for `verifyDetailed` and `verify`); `finish`
-    /// turns the server's result into what the Promise resolves to.
-    fn run_verifier(&self, env: JsValue, options: JsValue, opts: JsValue, finish: fn(Value) -> Result<JsValue, FleetError>) -> js_sys::Promise {
+    /// Runs this task's verifier; `finish` turns the server's result into the Promise's value.
+    fn run_verifier(&self, env: JsValue, options: JsValue, opts: JsValue, finish: fn(ExecutionResult) -> Result<JsValue, FleetError>) -> js_sys::Promise {
         let client = self.client.clone();
-        let data = self.data.clone();
-        js_call!(client, finish(verify::detailed_js(&client, &data, &env, &options, &opts).await?))
-    }
-
-    fn text(&self, key: &str) -> String {
-        self.data[key].as_str().unwrap_or_default().to_string()
+        let task = TaskRef::from(self.data.as_ref());
+        js_call!(client, finish(verify(&client, task, &env, &options, &opts).await?))
     }
 }
 
@@ -53,53 +67,53 @@ impl Task {
 impl Task {
     #[wasm_bindgen(getter)]
     pub fn key(&self) -> String {
-        self.text("key")
+        self.data.key.clone()
     }
     #[wasm_bindgen(getter)]
     pub fn prompt(&self) -> String {
-        self.text("prompt")
+        self.data.prompt.clone()
     }
     /// The environment id (`environment_id` on the wire).
     #[wasm_bindgen(getter, js_name = envId)]
     pub fn env_id(&self) -> String {
-        self.text("envId")
+        self.data.env_id.clone()
     }
     /// What `makeEnv` creates: `envId`, or `envId:version`.
     #[wasm_bindgen(getter, js_name = envKey)]
     pub fn env_key(&self) -> String {
-        self.text("envKey")
+        self.data.env_key.clone()
     }
     #[wasm_bindgen(getter, unchecked_return_type = "string | null")]
     pub fn version(&self) -> JsValue {
-        self.field("version")
+        self.field(&self.data.version)
     }
     /// The seed data: `dataId:dataVersion`, `dataId`, or null.
     #[wasm_bindgen(getter, js_name = dataKey, unchecked_return_type = "string | null")]
     pub fn data_key(&self) -> JsValue {
-        self.field("dataKey")
+        self.field(&self.data.data_key)
     }
     #[wasm_bindgen(getter, js_name = envVariables, unchecked_return_type = "{ [name: string]: JsonValue }")]
     pub fn env_variables(&self) -> JsValue {
-        self.field("envVariables")
+        self.field(&self.data.env_variables)
     }
     #[wasm_bindgen(getter, unchecked_return_type = "JsonValue | null")]
     pub fn metadata(&self) -> JsValue {
-        self.field("metadata")
+        self.field(&self.data.metadata)
     }
     #[wasm_bindgen(getter, unchecked_return_type = "VerifierRecord | null")]
     pub fn verifier(&self) -> JsValue {
-        self.field("verifier")
+        self.field(&self.data.verifier)
     }
     /// The verifier's Python source.
     #[wasm_bindgen(getter, js_name = verifierFunc, unchecked_return_type = "string | null")]
     pub fn verifier_func(&self) -> JsValue {
-        self.field("verifierFunc")
+        self.field(&self.data.verifier_func)
     }
 
     /// Every field of the task as a plain object (`TaskInfo`).
     #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "TaskInfo")]
     pub fn to_json(&self) -> JsValue {
-        to_js(&self.data)
+        self.field(self.data.as_ref())
     }
 
     /// Creates an env for this task (its `envKey`, `dataKey` and `envVariables`); `options` may
@@ -107,42 +121,27 @@ impl Task {
     #[wasm_bindgen(js_name = makeEnv, unchecked_return_type = "Promise<Env>")]
     pub fn make_env(
         &self,
-        #[wasm_bindgen(unchecked_optional_param_type = "Omit<MakeOptions, 'envKey' | 'dataKey'>")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "MakeEnvOptions")] options: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
-        let client = self.client.clone();
-        let data = self.data.clone();
-        js_call!(client, {
-            let mut merged = match from_js(&options, "makeEnv options")? {
-                Value::Null => Map::new(),
-                Value::Object(m) => m,
-                _ => return Err(FleetError::validation("makeEnv options must be an object")),
-            };
-            if merged.contains_key("envKey") || merged.contains_key("dataKey") {
-                return Err(FleetError::validation("makeEnv takes envKey and dataKey from the task"));
-            }
-            merged.insert("envKey".into(), data["envKey"].clone());
-            if !data["dataKey"].is_null() {
-                merged.insert("dataKey".into(), data["dataKey"].clone());
-            }
-            if data["envVariables"].as_object().is_some_and(|m| !m.is_empty()) && !merged.contains_key("envVariables") {
-                merged.insert("envVariables".into(), data["envVariables"].clone());
-            }
-            Ok(flow::make(&client, &Value::Object(merged), &CallOptions::from_js(&opts)?).await?.into())
-        })
+        let merged = parse_options::<MakeOptions>(&options, "makeEnv options").and_then(|o| self.data.make_options(o));
+        match merged {
+            Ok(options) => super::env::make(&self.client, options, opts),
+            Err(e) => js_sys::Promise::reject(&self.client.fail(e)),
+        }
     }
 
     /// Runs the verifier on the server against `env` (an `Env` or an instance id). Resolves to
-    /// the full result (`success`, `result`, `error`, `stdout`, `executionTimeMs`...), whatever
-    /// the verifier decided.
+    /// the full result (`success`, `result`, `error`, `stdout`, `executionTimeMs`,
+    /// `executionId`...), whatever the verifier decided.
     #[wasm_bindgen(js_name = verifyDetailed, unchecked_return_type = "Promise<VerificationResult>")]
     pub fn verify_detailed(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "Env | string")] env: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Env | InstanceInfo | string")] env: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "VerifyOptions")] options: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
-        self.run_verifier(env, options, opts, |result| Ok(to_js(&result)))
+        self.run_verifier(env, options, opts, |result| to_js(&result))
     }
 
     /// The score (a number; `score` of an object result). Rejects with `VerificationError`
@@ -150,15 +149,10 @@ impl Task {
     #[wasm_bindgen(unchecked_return_type = "Promise<number>")]
     pub fn verify(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "Env | string")] env: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Env | InstanceInfo | string")] env: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "VerifyOptions")] options: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
-        self.run_verifier(env, options, opts, |result| {
-            if result["success"] != Value::Bool(true) {
-                return Err(failure(&result, ""));
-            }
-            Ok(to_js(&Value::Number(score(&result["result"]))))
-        })
+        self.run_verifier(env, options, opts, |result| Ok(JsValue::from_f64(verify::score_of(&result)?)))
     }
 }

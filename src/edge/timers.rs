@@ -1,6 +1,11 @@
-//! JS timers from the global object: `setTimeout` with Node's `unref()` so that a pending
-//! heartbeat never keeps a process alive by itself, an abortable sleep for retry backoff, and
-//! listeners on a caller's `AbortSignal` that clean up after themselves.
+//! Timers and abort signals. Sleeps (retry backoff, `waitUntilRunning` polls) and per-attempt
+//! timeouts use gloo-timers, which binds the global `setTimeout` (Node, browsers, workers) and
+//! clears a timer when it is dropped. The heartbeat loop's timer is the one exception: see
+//! [`UnrefTimer`].
+use std::pin::pin;
+
+use futures_util::future::{select, Either};
+use gloo_timers::future::TimeoutFuture;
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -8,15 +13,18 @@ use web_sys::AbortSignal;
 
 use super::runtime::{global_function, prop};
 
-/// An armed `setTimeout`; cleared when dropped.
-pub struct Timer {
+/// A `setTimeout` that Node does not wait for (`unref()`), cleared when dropped.
+///
+/// gloo-timers cannot serve here: its `Timeout` hides the handle `setTimeout` returns, and in
+/// Node only that handle's `unref()` stops a pending heartbeat from keeping the process alive.
+pub struct UnrefTimer {
     handle: JsValue,
     _callback: Closure<dyn FnMut()>,
 }
 
-impl Timer {
-    /// Calls `callback` after `ms`. With `keep_alive: false`, Node does not wait for it to exit.
-    pub fn new(ms: f64, keep_alive: bool, callback: impl FnMut() + 'static) -> Option<Timer> {
+impl UnrefTimer {
+    /// Calls `callback` after `ms`. With `keep_alive: true` the timer is left ref'd.
+    pub fn new(ms: f64, keep_alive: bool, callback: impl FnMut() + 'static) -> Option<UnrefTimer> {
         let set_timeout = global_function("setTimeout")?;
         let callback = Closure::<dyn FnMut()>::new(callback);
         let handle = set_timeout.call2(&JsValue::UNDEFINED, callback.as_ref(), &JsValue::from_f64(ms.max(0.0))).ok()?;
@@ -25,11 +33,11 @@ impl Timer {
                 let _ = unref.call0(&handle);
             }
         }
-        Some(Timer { handle, _callback: callback })
+        Some(UnrefTimer { handle, _callback: callback })
     }
 }
 
-impl Drop for Timer {
+impl Drop for UnrefTimer {
     fn drop(&mut self) {
         if let Some(clear) = global_function("clearTimeout") {
             let _ = clear.call1(&JsValue::UNDEFINED, &self.handle);
@@ -59,25 +67,33 @@ impl Drop for SignalListener {
     }
 }
 
-/// Waits `ms`; `Err(())` if `signal` aborts first. The timer and the listener go when it ends
-/// (or when the waiting future is dropped).
+/// Milliseconds for gloo-timers (`u32`), clamped.
+pub fn millis(ms: f64) -> u32 {
+    ms.clamp(0.0, f64::from(u32::MAX)) as u32
+}
+
+/// Waits `ms` (a gloo-timers `TimeoutFuture`); `Err(())` if `signal` aborts first. The timer and
+/// the listener go when it ends or when the waiting future is dropped.
 pub async fn sleep(ms: f64, signal: Option<&AbortSignal>) -> Result<(), ()> {
-    if signal.is_some_and(AbortSignal::aborted) {
+    let Some(signal) = signal else {
+        TimeoutFuture::new(millis(ms)).await;
+        return Ok(());
+    };
+    if signal.aborted() {
         return Err(());
     }
-    let mut guards = None;
-    let done = Promise::new(&mut |resolve: Function, reject: Function| {
-        let timer = Timer::new(ms, true, move || {
+    let mut listener = None;
+    let aborted = Promise::new(&mut |resolve: Function, _reject: Function| {
+        listener = Some(SignalListener::new(signal, move || {
             let _ = resolve.call0(&JsValue::UNDEFINED);
-        });
-        let listener = signal.map(|s| {
-            SignalListener::new(s, move || {
-                let _ = reject.call0(&JsValue::UNDEFINED);
-            })
-        });
-        guards = Some((timer, listener));
+        }));
     });
-    let outcome = JsFuture::from(done).await;
-    drop(guards);
-    outcome.map(drop).map_err(drop)
+    let (timeout, aborted) = (pin!(TimeoutFuture::new(millis(ms))), pin!(JsFuture::from(aborted)));
+    let timed_out = matches!(select(timeout, aborted).await, Either::Left(_));
+    drop(listener);
+    if timed_out {
+        Ok(())
+    } else {
+        Err(())
+    }
 }

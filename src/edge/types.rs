@@ -121,6 +121,12 @@ export interface ImportTaskInput {
   outputJsonSchema?: JsonValue;
 }
 
+/** Options of `importTask`. */
+export interface ImportTaskOptions {
+  /** Files the task under a project. */
+  projectKey?: string;
+}
+
 /** What `updateTask` may change. */
 export interface UpdateTaskInput {
   prompt?: string;
@@ -162,6 +168,15 @@ export interface MakeOptions extends InstanceOptions {
   imageType?: string;
   /** How long the server may wait for the instance to run (default: the call timeout minus 30 s). */
   maxWaitSeconds?: number;
+}
+
+/** Options of `task.makeEnv`: the env and its data come from the task. */
+export type MakeEnvOptions = Omit<MakeOptions, 'envKey' | 'dataKey'>;
+
+/** Options of `env.startHeartbeat`. */
+export interface StartHeartbeatOptions {
+  /** 1-3600 s (default: the instance's `heartbeatInterval`). */
+  intervalSeconds?: number;
 }
 
 export type InstanceStatus = 'pending' | 'running' | 'stopped' | 'error';
@@ -282,12 +297,41 @@ export interface QueryResult {
   error: string | null;
 }
 
+/** A column of a described table (`notNull`, `primaryKey` as SQLite reports them). */
+export interface DescribedColumn {
+  name: string;
+  type: string | null;
+  notNull: JsonValue;
+  defaultValue: JsonValue;
+  primaryKey: JsonValue;
+}
+
+/** A table of a described database. */
+export interface DescribedTable {
+  name: string;
+  sql: string | null;
+  columns: DescribedColumn[] | null;
+}
+
 export interface DescribeResult {
   success: boolean;
   resourceName: string;
   message: string;
-  tables: { name: string; sql: string | null; columns: { name: string; type: string | null; notNull: JsonValue; defaultValue: JsonValue; primaryKey: JsonValue }[] | null }[] | null;
+  tables: DescribedTable[] | null;
   error: string | null;
+}
+
+/** `env.reset()`. */
+export interface ResetResult {
+  success: boolean;
+  message: string;
+}
+
+/** `env.health()`: the instance runner's health. */
+export interface HealthResult {
+  status: string;
+  timestamp: string;
+  service: string;
 }
 
 /** Seed vs current, per table (§8.6). */

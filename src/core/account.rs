@@ -38,7 +38,7 @@ mod tests {
                 "profileId": "p1", "profileName": null })
         );
         let e = json!({ "team_id": "t1" }).decode::<Account>().unwrap_err();
-        assert!(e.contains("team_name"), "{e}");
+        assert!(e.contains("missing field `team_name`"), "{e}");
     }
 
     #[test]

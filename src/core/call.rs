@@ -67,6 +67,20 @@ pub struct Call<'a, I: Io> {
     pub single_attempt: bool,
 }
 
+/// A request builder called once, as a trait object (`&mut Some(closure)`).
+pub trait BuildOnce {
+    fn build(&mut self, config: &ClientConfig, ctx: &CallContext) -> Result<HttpRequest, FleetError>;
+}
+
+impl<F: FnOnce(&ClientConfig, &CallContext) -> Result<HttpRequest, FleetError>> BuildOnce for Option<F> {
+    fn build(&mut self, config: &ClientConfig, ctx: &CallContext) -> Result<HttpRequest, FleetError> {
+        match self.take() {
+            Some(build) => build(config, ctx),
+            None => Err(FleetError::validation("a request was built twice")),
+        }
+    }
+}
+
 /// The error of a call the caller aborted.
 pub fn abort_error(request_id: &str) -> FleetError {
     with_id(FleetError::new(ErrorKind::Abort, "The call was aborted by its AbortSignal"), request_id)
@@ -106,10 +120,17 @@ impl<'a, I: Io> Call<'a, I> {
         &self,
         build: impl FnOnce(&ClientConfig, &CallContext) -> Result<HttpRequest, FleetError>,
     ) -> Result<T, FleetError> {
+        let (response, request_id) = self.fetch_raw(&mut Some(build)).await?;
+        decode(&response, &request_id)
+    }
+
+    /// [`Call::fetch`] before decoding: the answer and its request id. Not generic over the
+    /// answer's type, so its state machine exists once in the wasm.
+    pub async fn fetch_raw(&self, build: &mut dyn BuildOnce) -> Result<(HttpResponse<I::Json>, String), FleetError> {
         let ctx = self.io.new_call();
-        let request = build(&self.client.config, &ctx)?;
+        let request = build.build(&self.client.config, &ctx)?;
         let response = self.send(&request, None).await?;
-        decode(&response, &ctx.request_id)
+        Ok((response, ctx.request_id))
     }
 
     /// Sends `request`, retrying transient failures. Each attempt gets the caller's timeout, else

@@ -59,7 +59,7 @@ fn single_attempt_calls_and_404s_are_not_retried() {
 }
 
 #[test]
-fn wrong_types_in_an_answer_name_the_field() {
+fn wrong_types_in_an_answer_name_the_model() {
     #[derive(serde::Deserialize, Debug)]
     #[allow(dead_code)]
     struct Outer {
@@ -74,7 +74,7 @@ fn wrong_types_in_an_answer_name_the_field() {
     let io = FakeIo::new([Reply::Json(200, json!({ "inner": { "count": "three" } }))]);
     let e = run(call(&client, &io).fetch::<Outer>(|c, ctx| Ok(c.request(Method::Get, "/v1/x", None, ctx)))).unwrap_err();
     assert_eq!(e.kind, ErrorKind::InvalidResponse);
-    assert!(e.message.contains("`inner.count`"), "{}", e.message);
+    assert!(e.message.contains("reading Outer") && e.message.contains("expected u32"), "{}", e.message);
     assert_eq!(e.request_id.as_deref(), Some("07070707-0707-4707-8707-070707070707"));
 }
 

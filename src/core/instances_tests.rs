@@ -115,8 +115,8 @@ fn instance_responses_get_camel_case_and_an_mcp_url() {
     assert_eq!(js["heartbeatInterval"], 30);
     assert_eq!(js["terminatedAt"], Value::Null);
     assert!(js.get("something_new").is_none());
-    let e = json!({ "instance_id": 5 }).decode::<Instance>().unwrap_err();
-    assert!(e.contains("instance_id"), "{e}");
+    let e = json!({ "instance_id": "i" }).decode::<Instance>().unwrap_err();
+    assert!(e.contains("missing field `env_key`"), "{e}");
 }
 
 #[test]

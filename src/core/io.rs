@@ -2,6 +2,7 @@
 //! implements it with `fetch`, gloo-timers and `AbortSignal`; native tests implement it with a
 //! scripted fake. Every protocol flow in the core is a plain async function over `&impl Io`.
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 use super::client::CallContext;
 use super::error::FleetError;
@@ -10,25 +11,26 @@ use super::ids;
 
 /// A parsed JSON response body as the runtime holds it (a `JsValue` parsed by the JS engine in
 /// the wasm, a `serde_json::Value` in native tests), decoded into typed models on demand.
+///
+/// Errors carry serde's words: a missing field is named (``missing field `team_name` ``); a
+/// wrong type says what was found and expected, and [`decode`] adds which model it was. (A
+/// field path for every wrong type would take a path-tracking deserializer per model: 120 KB of
+/// wasm for answers only a broken server sends. Options from JS, which people get wrong, do
+/// name the key: see `core::options`.)
 pub trait JsonBody {
-    /// Decodes into `T`; the error names the path of the field that did not fit.
     fn decode<T: DeserializeOwned>(&self) -> Result<T, String>;
 }
 
 impl JsonBody for serde_json::Value {
     fn decode<T: DeserializeOwned>(&self) -> Result<T, String> {
-        serde_path_to_error::deserialize(self).map_err(|e| describe(e.path(), e.inner()))
+        T::deserialize(self).map_err(|e| e.to_string())
     }
 }
 
-/// `` `urls.manager.api`: invalid type... `` (the path is left out when it is the whole value).
-pub fn describe(path: &serde_path_to_error::Path, error: &impl std::fmt::Display) -> String {
-    let at = path.to_string();
-    if at == "." {
-        error.to_string()
-    } else {
-        format!("`{at}`: {error}")
-    }
+/// For `#[serde(deserialize_with)]`: `null` (as the service sends for "none") reads as the
+/// default value (an empty map of env variables).
+pub fn null_as_default<'de, D: serde::Deserializer<'de>, T: Default + serde::Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 /// What came back from the server: the status, `Retry-After`, and the body.
@@ -121,9 +123,10 @@ pub fn decode<T: DeserializeOwned, J: JsonBody>(response: &HttpResponse<J>, requ
         Err(super::classify::classify_response(response))
     } else {
         match &response.body {
-            ResponseBody::Json(json) => json
-                .decode()
-                .map_err(|e| FleetError::invalid_response(format!("unexpected {} response: {e}", response.status))),
+            ResponseBody::Json(json) => json.decode().map_err(|e| {
+                let model = std::any::type_name::<T>().rsplit("::").next().unwrap_or_default();
+                FleetError::invalid_response(format!("unexpected {} response (reading {model}): {e}", response.status))
+            }),
             ResponseBody::Text(_) => {
                 Err(FleetError::invalid_response(format!("the server's {} response is not JSON", response.status)))
             }

@@ -6,7 +6,6 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::FleetError;
-use super::io::describe;
 
 /// Reads an options object; `null`/`undefined` is an empty object.
 pub fn parse<T: DeserializeOwned>(value: Value, what: &str) -> Result<T, FleetError> {
@@ -16,6 +15,16 @@ pub fn parse<T: DeserializeOwned>(value: Value, what: &str) -> Result<T, FleetEr
         _ => return Err(FleetError::validation(format!("{what} must be an object"))),
     };
     serde_path_to_error::deserialize(value).map_err(|e| FleetError::validation(format!("{what}: {}", describe(e.path(), e.inner()))))
+}
+
+/// `` `ttlSeconds`: invalid type... `` (the path is left out when it is the whole value).
+fn describe(path: &serde_path_to_error::Path, error: &impl std::fmt::Display) -> String {
+    let at = path.to_string();
+    if at == "." {
+        error.to_string()
+    } else {
+        format!("`{at}`: {error}")
+    }
 }
 
 /// A required, non-empty identifier argument (instance id, task key).

@@ -10,7 +10,7 @@ use super::call::Call;
 use super::client::{to_json, CallContext, ClientConfig};
 use super::error::{ErrorKind, FleetError};
 use super::http::{HttpRequest, Method};
-use super::io::{decode, Io, ResponseBody};
+use super::io::{decode, HttpResponse, Io, ResponseBody};
 use super::query::escape;
 use super::{SDK_LANGUAGE, SDK_VERSION};
 
@@ -237,13 +237,36 @@ pub async fn call_runner<I: Io, T: DeserializeOwned>(
     tokens: &TokenCache,
     build: impl FnOnce(&Runner) -> Result<HttpRequest, FleetError>,
 ) -> Result<T, FleetError> {
+    decode(&send_to_runner(call, base, tokens, &mut Some(build)).await?, "")
+}
+
+/// A runner request built by `build`, as a trait object (`&mut Some(closure)`).
+pub trait RunnerBuild {
+    fn build(&mut self, runner: &Runner) -> Result<HttpRequest, FleetError>;
+}
+
+impl<F: FnOnce(&Runner) -> Result<HttpRequest, FleetError>> RunnerBuild for Option<F> {
+    fn build(&mut self, runner: &Runner) -> Result<HttpRequest, FleetError> {
+        match self.take() {
+            Some(build) => build(runner),
+            None => Err(FleetError::validation("a request was built twice")),
+        }
+    }
+}
+
+/// [`call_runner`] before decoding; not generic over the answer, so it exists once in the wasm.
+pub async fn send_to_runner<I: Io>(
+    call: &Call<'_, I>,
+    base: Option<&str>,
+    tokens: &TokenCache,
+    build: &mut dyn RunnerBuild,
+) -> Result<HttpResponse<I::Json>, FleetError> {
     let base = base.ok_or_else(|| {
         FleetError::invalid_response("this instance has no manager URL (urls.manager.api), so its state cannot be reached")
     })?;
     let runner = Runner { base: base.to_string(), token: tokens.get(call).await? };
-    let request = build(&runner)?;
-    let response = call.send(&request, None).await?;
-    decode(&response, "")
+    let request = build.build(&runner)?;
+    call.send(&request, None).await
 }
 
 /// A query answer; `success: false` becomes an error (a 4xx already is one).

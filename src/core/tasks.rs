@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 use super::client::{CallContext, ClientConfig};
 use super::error::FleetError;
 use super::http::{HttpRequest, Method};
+use super::io::null_as_default;
 use super::instances::MakeOptions;
 use super::options::{non_empty, require_id};
 use super::query::{self, escape};
@@ -38,7 +39,7 @@ pub struct Task {
     pub version: Option<String>,
     pub data_id: Option<String>,
     pub data_version: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub env_variables: Map<String, Value>,
     pub verifier: Option<VerifierRecord>,
     pub metadata: Option<Value>,
@@ -191,7 +192,7 @@ pub struct ImportTaskInput {
     pub key: String,
     pub prompt: String,
     pub env_id: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub env_variables: Map<String, Value>,
     pub created_at: Option<String>,
     pub version: Option<String>,

@@ -111,3 +111,11 @@ fn make_env_takes_the_env_and_data_from_the_task() {
     assert!(own.env_variables.unwrap().get("A").is_none(), "the caller's variables win");
     assert!(task.make_options(parse(json!({ "envKey": "other" }), "o").unwrap()).is_err());
 }
+
+#[test]
+fn null_env_variables_read_as_an_empty_map() {
+    let t: Task = json!({ "key": "a", "prompt": "p", "team_id": "t", "environment_id": "e", "created_at": "c", "env_variables": null })
+        .decode()
+        .unwrap();
+    assert!(t.env_variables.is_empty());
+}

@@ -16,7 +16,8 @@ use crate::core::error::FleetError;
 use crate::core::heartbeat::StartOptions;
 use crate::core::http::HttpRequest;
 use crate::core::instances::{self, AttachOptions, HeartbeatInfo, Instance, MakeOptions, WaitOptions};
-use crate::core::runner::{self, DescribeResult, HealthResult, ResetResult, ResourceList, Runner, StructuredDiff, TokenCache};
+use crate::core::io::{decode, HttpResponse};
+use crate::core::runner::{self, DescribeResult, HealthResult, ResetResult, ResourceList, Runner, RunnerBuild, StructuredDiff, TokenCache};
 
 thread_local! {
     static NEXT_ID: Cell<u64> = const { Cell::new(1) };
@@ -51,19 +52,23 @@ impl EnvInner {
     }
 
     /// One runner call as a promise: the runner token (cached by the core), the request `build`
-    /// makes, the answer through `check`.
+    /// makes, the answer decoded as `T` and passed through `check`.
     pub fn runner_promise<T: DeserializeOwned + Serialize + 'static>(
         self: &Rc<Self>,
         opts: JsValue,
         build: impl FnOnce(&Runner) -> Result<HttpRequest, FleetError> + 'static,
         check: fn(T) -> Result<T, FleetError>,
     ) -> js_sys::Promise {
+        self.runner_call(opts, Box::new(Some(build)), Box::new(move |r| to_js(&check(decode::<T, _>(&r, "")?)?)))
+    }
+
+    /// The shared path (one state machine) of every runner call.
+    fn runner_call(self: &Rc<Self>, opts: JsValue, mut build: Box<dyn RunnerBuild>, finish: RunnerFinish) -> js_sys::Promise {
         let inner = self.clone();
         js_call!(inner.client, {
             let started = start(&inner.client, &opts)?;
             let base = inner.data.borrow().urls.as_ref().map(|u| u.manager.api.clone());
-            let answer: T = runner::call_runner(&started.call(), base.as_deref(), &inner.tokens, build).await?;
-            to_js(&check(answer)?)
+            finish(runner::send_to_runner(&started.call(), base.as_deref(), &inner.tokens, build.as_mut()).await?)
         })
     }
 
@@ -74,6 +79,9 @@ impl EnvInner {
         js
     }
 }
+
+/// Turns a runner's answer into what the Promise resolves to.
+type RunnerFinish = Box<dyn FnOnce(HttpResponse<JsValue>) -> Result<JsValue, FleetError>>;
 
 /// `make` for `fleet.make` and `task.makeEnv`: create (the core follows a duplicate create to
 /// the first instance) and attach.
@@ -294,13 +302,8 @@ impl Env {
     /// The instance's resources, e.g. `current` (sqlite, rw) and `seed` (sqlite, ro).
     #[wasm_bindgen(unchecked_return_type = "Promise<Resource[]>")]
     pub fn resources(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
-        let inner = self.inner.clone();
-        js_call!(inner.client, {
-            let started = start(&inner.client, &opts)?;
-            let base = inner.data.borrow().urls.as_ref().map(|u| u.manager.api.clone());
-            let list: ResourceList = runner::call_runner(&started.call(), base.as_deref(), &inner.tokens, |r| Ok(r.resources())).await?;
-            to_js(&list.into_vec())
-        })
+        let finish = |r: HttpResponse<JsValue>| to_js(&decode::<ResourceList, _>(&r, "")?.into_vec());
+        self.inner.runner_call(opts, Box::new(Some(|r: &Runner| Ok(r.resources()))), Box::new(finish))
     }
 
     /// A SQLite resource of the instance: `current` (default) or `seed`.

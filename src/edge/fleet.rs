@@ -13,6 +13,7 @@ use crate::core::client::{CallContext, ClientConfig};
 use crate::core::envs::{self, Environment, ListRunsOptions, Run};
 use crate::core::error::FleetError;
 use crate::core::http::HttpRequest;
+use crate::core::io::{decode, HttpResponse};
 use crate::core::instances::{self, AttachOptions, CloseAllOptions, HeartbeatInfo, Instance, ListInstancesOptions, MakeOptions};
 use crate::core::tasks::{self, ImportTaskInput, ImportTaskOptions, LoadTasksOptions, TaskList, UpdateTaskInput};
 
@@ -34,29 +35,40 @@ pub struct Fleet {
 pub trait Build: FnOnce(&ClientConfig, &CallContext) -> Result<HttpRequest, FleetError> + 'static {}
 impl<F: FnOnce(&ClientConfig, &CallContext) -> Result<HttpRequest, FleetError> + 'static> Build for F {}
 
+/// Turns an answer (and its request id) into what the Promise resolves to.
+type Finish = Box<dyn FnOnce(&Rc<Client>, HttpResponse<JsValue>, &str) -> Result<JsValue, FleetError>>;
+
 impl Fleet {
-    /// One request whose answer `T` goes to JavaScript after `finish`.
-    fn call<T, R>(&self, opts: JsValue, build: impl Build, finish: impl FnOnce(&Rc<Client>, T) -> Result<R, FleetError> + 'static) -> js_sys::Promise
-    where
-        T: DeserializeOwned + 'static,
-        R: Into<JsValue>,
-    {
+    /// One request, one answer: the shared path (and the one state machine in the wasm) of every
+    /// control-plane method that is a single call.
+    fn call(&self, opts: JsValue, build: impl Build, finish: Finish) -> js_sys::Promise {
         let client = self.client.clone();
+        let mut build = Some(build);
         js_call!(client, {
             let started = start(&client, &opts)?;
-            let answer: T = started.call().fetch(build).await?;
-            finish(&client, answer).map(Into::into)
+            let (response, request_id) = started.call().fetch_raw(&mut build).await?;
+            finish(&client, response, &request_id)
         })
+    }
+
+    /// Decodes the answer as `T` and hands it to `then`.
+    fn then<T: DeserializeOwned + 'static, R: Into<JsValue>>(
+        &self,
+        opts: JsValue,
+        build: impl Build,
+        then: impl FnOnce(&Rc<Client>, T) -> Result<R, FleetError> + 'static,
+    ) -> js_sys::Promise {
+        self.call(opts, build, Box::new(move |client, r, rid| then(client, decode(&r, rid)?).map(Into::into)))
     }
 
     /// One request whose answer is a plain model.
     fn plain<T: DeserializeOwned + Serialize + 'static>(&self, opts: JsValue, build: impl Build) -> js_sys::Promise {
-        self.call(opts, build, |_, answer: T| to_js(&answer))
+        self.call(opts, build, Box::new(|_, r, rid| to_js(&decode::<T, _>(&r, rid)?)))
     }
 
     /// One request whose answer is one task.
     fn task(&self, opts: JsValue, build: impl Build) -> js_sys::Promise {
-        self.call(opts, build, |client, t: tasks::Task| Ok(Task::new(client.clone(), t.complete())))
+        self.then(opts, build, |client, t: tasks::Task| Ok(Task::new(client.clone(), t.complete())))
     }
 
     /// Options read now, so that a bad one rejects before anything is sent.
@@ -103,7 +115,7 @@ impl Fleet {
         };
         let for_request = filters.clone();
         let build = move |c: &ClientConfig, ctx: &CallContext| tasks::load_request(c, &for_request, ctx);
-        self.call(opts, build, move |client, list: TaskList| {
+        self.then(opts, build, move |client, list: TaskList| {
             let tasks = tasks::finish_load(list, &filters);
             Ok(tasks.into_iter().map(|t| JsValue::from(Task::new(client.clone(), t))).collect::<js_sys::Array>())
         })
@@ -203,7 +215,7 @@ impl Fleet {
             Err(rejected) => return rejected,
         };
         let build = move |c: &ClientConfig, ctx: &CallContext| instances::get_request(c, &string_arg(&instance_id, "instance id")?, ctx);
-        self.call(opts, build, move |client, data: Instance| Ok(Env::attach(client.clone(), data.complete(), options)))
+        self.then(opts, build, move |client, data: Instance| Ok(Env::attach(client.clone(), data.complete(), options)))
     }
 
     /// The team's instances, filtered by `runId`, `profileId`, `status`, `region`.
@@ -218,7 +230,7 @@ impl Fleet {
             Err(rejected) => return rejected,
         };
         let build = move |c: &ClientConfig, ctx: &CallContext| instances::list_request(c, &filters, ctx);
-        self.call(opts, build, |_, list: Vec<Instance>| to_js(&instances::complete_all(list)))
+        self.then(opts, build, |_, list: Vec<Instance>| to_js(&instances::complete_all(list)))
     }
 
     /// Stops an instance; resolves to its final state.
@@ -232,7 +244,7 @@ impl Fleet {
             super::heartbeat::stop_instance(&id);
         }
         let build = move |c: &ClientConfig, ctx: &CallContext| instances::close_request(c, &string_arg(&instance_id, "instance id")?, ctx);
-        self.call(opts, build, |_, closed: Instance| to_js(&closed.complete()))
+        self.then(opts, build, |_, closed: Instance| to_js(&closed.complete()))
     }
 
     /// Stops every instance of a run (`{ runId }`) or a profile (`{ profileId }`, `"self"` for
@@ -248,7 +260,7 @@ impl Fleet {
             Err(rejected) => return rejected,
         };
         let build = move |c: &ClientConfig, ctx: &CallContext| instances::close_all_request(c, &filter, ctx);
-        self.call(opts, build, |_, closed: Vec<Instance>| {
+        self.then(opts, build, |_, closed: Vec<Instance>| {
             closed.iter().for_each(|i| super::heartbeat::stop_instance(&i.instance_id));
             to_js(&instances::complete_all(closed))
         })

@@ -15,7 +15,7 @@ use super::client::Client;
 use super::runtime::{now_ms, prop, random, random_bytes};
 use super::timers::{millis, sleep, SignalListener};
 use crate::core::http::HttpRequest;
-use crate::core::io::{describe, Failure, HttpResponse, Io, JsonBody, Level, LogValue, ResponseBody};
+use crate::core::io::{Failure, HttpResponse, Io, JsonBody, Level, LogValue, ResponseBody};
 
 #[wasm_bindgen]
 extern "C" {
@@ -28,8 +28,7 @@ extern "C" {
 /// A JSON body as the engine parsed it, decoded field by field with serde-wasm-bindgen.
 impl JsonBody for JsValue {
     fn decode<T: DeserializeOwned>(&self) -> Result<T, String> {
-        let deserializer = serde_wasm_bindgen::Deserializer::from(self.clone());
-        serde_path_to_error::deserialize(deserializer).map_err(|e| describe(e.path(), e.inner()))
+        serde_wasm_bindgen::from_value(self.clone()).map_err(|e| e.to_string())
     }
 }
 

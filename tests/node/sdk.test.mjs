@@ -119,14 +119,15 @@ test('verify: final answers, failing verifiers and VerificationError', async () 
   }
 });
 
-test('numbers reach a verifier and come back exactly (JSON semantics, no float rounding)', async () => {
+test('numbers reach a verifier and come back exactly (each JS number is the same double in Python)', async () => {
   const numbers = await fleet.importTask({ key: 'node-numbers', prompt: 'p', envId: 'helpdesk',
     verifierFunc: [
       'def verify(env, final_answer=None):',
       '    a = final_answer',
       '    assert a["f"] == 0.1 + 0.2 and a["tiny"] == 5e-324 and a["neg"] == -0.5, a',
-      '    assert a["big"] == 12345678901234567000 and isinstance(a["big"], int), a',
-      '    assert a["ints"] == [0, -1, 2**53 + 2] and all(isinstance(i, int) for i in a["ints"]), a',
+      // A JS number is a double: safe integers arrive as int, the rest as the very same double.
+      '    assert a["big"] == 12345678901234567000.0 and isinstance(a["big"], float), a',
+      '    assert a["ints"] == [0, -1, 2**53 + 2] and [type(i) for i in a["ints"]] == [int, int, float], a',
       '    return {"score": a["f"], "echo": a}',
       '',
     ].join('\n') });
@@ -238,7 +239,7 @@ test('bad arguments are ValidationErrors and send nothing', async () => {
   }
   assert.equal(sent, 0);
   assert.throws(() => new F.Fleet({ baseUrl: 'ftp://x', apiKey: 'k' }), F.ValidationError);
-  assert.throws(() => new F.Fleet({ apiKey: 'k', retries: 2 }), /unknown option `retries`/);
+  assert.throws(() => new F.Fleet({ apiKey: 'k', retries: 2 }), /unknown field `retries`, expected one of `apiKey`/);
 });
 
 test('module functions use a default client', async () => {

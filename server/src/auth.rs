@@ -21,7 +21,8 @@ impl FromRequestParts<AppState> for Caller {
         if !parts.headers.contains_key(axum::http::header::AUTHORIZATION) {
             return Err(ApiError::unauthorized("Missing API key: send Authorization: Bearer <key>"));
         }
-        let key = bearer(&parts.headers).ok_or_else(|| ApiError::unauthorized("Malformed Authorization header: expected Bearer <key>"))?;
+        let key = bearer(&parts.headers)
+            .ok_or_else(|| ApiError::unauthorized("Malformed Authorization header: expected Bearer <key>"))?;
         if key.starts_with(crate::sessions::PREFIX) {
             return state.sessions.caller(key).ok_or_else(|| ApiError::unauthorized("Session expired: sign in again"));
         }

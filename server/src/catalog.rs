@@ -97,7 +97,10 @@ impl Catalog {
         let mut environments = file.environments;
         for env in &mut environments {
             if !env.versions.contains_key(&env.default_version) {
-                return Err(format!("environment {}: default_version {} is not among its versions", env.env_key, env.default_version));
+                return Err(format!(
+                    "environment {}: default_version {} is not among its versions",
+                    env.env_key, env.default_version
+                ));
             }
             for version in env.versions.values_mut() {
                 for seed in version.seeds.values_mut() {

@@ -85,9 +85,10 @@ impl Config {
         if let Some(p) = self.python.clone().or_else(|| std::env::var("FLOTILLA_PYTHON").ok()) {
             return p;
         }
-        let venv = std::env::var("FLOTILLA_VENV").map(PathBuf::from).ok().or_else(|| {
-            std::env::var("HOME").ok().map(|h| PathBuf::from(h).join(".cache/flotilla/venv"))
-        });
+        let venv = std::env::var("FLOTILLA_VENV")
+            .map(PathBuf::from)
+            .ok()
+            .or_else(|| std::env::var("HOME").ok().map(|h| PathBuf::from(h).join(".cache/flotilla/venv")));
         match venv.map(|v| v.join("bin/python")) {
             Some(p) if p.exists() => p.display().to_string(),
             _ => "python3".into(),

@@ -70,7 +70,8 @@ impl Keys {
             created_dev_key = Some(key);
         }
         let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let file: KeyFile = serde_json::from_str(&text).map_err(|e| format!("{} is not a valid key file: {e}", path.display()))?;
+        let file: KeyFile =
+            serde_json::from_str(&text).map_err(|e| format!("{} is not a valid key file: {e}", path.display()))?;
         let by_key = file.keys.into_iter().map(|e| (e.key, e.caller)).collect();
         Ok(Loaded { keys: Keys { by_key, path }, created_dev_key })
     }

@@ -46,7 +46,13 @@ mod tests {
     #[test]
     fn issued_tokens_resolve_until_revoked() {
         let sessions = Sessions::default();
-        let caller = Caller { team_id: "t".into(), team_name: "T".into(), profile_id: "p".into(), profile_name: "p".into(), instance_limit: 1 };
+        let caller = Caller {
+            team_id: "t".into(),
+            team_name: "T".into(),
+            profile_id: "p".into(),
+            profile_name: "p".into(),
+            instance_limit: 1,
+        };
         let token = sessions.issue(caller.clone());
         assert!(token.starts_with(PREFIX));
         assert_eq!(sessions.caller(&token), Some(caller));

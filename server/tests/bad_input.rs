@@ -31,7 +31,10 @@ async fn create_rejects_bad_fields_with_fleet_python_wording() {
         assert_detail(s, &v, status);
         let detail = v["detail"].to_string();
         assert!(detail.contains(text), "{body} -> {detail}");
-        assert!(!detail.to_lowercase().contains("environment") || text.starts_with("Environment"), "version errors must not say 'environment' ({detail})");
+        assert!(
+            !detail.to_lowercase().contains("environment") || text.starts_with("Environment"),
+            "version errors must not say 'environment' ({detail})"
+        );
     }
     let (_, list) = a.get("/v1/env/instances").await;
     assert_eq!(list, json!([]), "no instance was created by a bad request");
@@ -42,7 +45,11 @@ async fn malformed_and_oversized_bodies() {
     let server = Server::start(&data_dir(), &[]);
     let http = reqwest::Client::new();
     let post = |path: &str, body: Vec<u8>| {
-        http.post(format!("{}{path}", server.base)).bearer_auth(KEY_A).header("content-type", "application/json").body(body).send()
+        http.post(format!("{}{path}", server.base))
+            .bearer_auth(KEY_A)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
     };
     let r = post("/v1/env/instances", b"{not json".to_vec()).await.unwrap();
     assert_eq!(r.status(), 422);
@@ -68,7 +75,13 @@ async fn malformed_and_oversized_bodies() {
 async fn unknown_ids_and_path_tricks_are_404s() {
     let server = Server::start(&data_dir(), &[]);
     let a = server.client(KEY_A);
-    for path in ["/v1/env/instances/inst_nope", "/v1/env/instances/..%2F..%2Fapi-keys.json", "/v1/tasks/..%2Fx", "/v1/env/nope", "/v1/verifiers/nope"] {
+    for path in [
+        "/v1/env/instances/inst_nope",
+        "/v1/env/instances/..%2F..%2Fapi-keys.json",
+        "/v1/tasks/..%2Fx",
+        "/v1/env/nope",
+        "/v1/verifiers/nope",
+    ] {
         let (s, v) = a.get(path).await;
         assert_detail(s, &v, 404);
     }
@@ -77,8 +90,12 @@ async fn unknown_ids_and_path_tricks_are_404s() {
     let http = reqwest::Client::new();
     let token = token["token"].as_str().unwrap();
     for name in ["..%2F..%2Fflotilla.db", "main", "seed.db"] {
-        let r = http.get(format!("{}/i/{id}/api/v1/env/resources/sqlite/{name}/describe", server.base))
-            .header("X-Runner-Token", token).send().await.unwrap();
+        let r = http
+            .get(format!("{}/i/{id}/api/v1/env/resources/sqlite/{name}/describe", server.base))
+            .header("X-Runner-Token", token)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 404, "{name}");
     }
 }
@@ -119,7 +136,10 @@ async fn verifier_inputs_are_checked() {
     let exec = json!({ "key": "k", "sha256": "ab".repeat(32), "args": "", "args_array": [{ "env": "x" }], "function_name": "verify" });
     let (s, v) = a.post("/v1/verifiers/execute", exec.clone()).await;
     assert_detail(s, &v, 400);
-    assert!(v["detail"].as_str().unwrap().contains("Bundle not found"), "fleet-python resends with the bundle on this text");
+    assert!(
+        v["detail"].as_str().unwrap().contains("Bundle not found"),
+        "fleet-python resends with the bundle on this text"
+    );
     let mut wrong = exec.clone();
     wrong["bundle"] = json!("aGVsbG8=");
     let (s, v) = a.post("/v1/verifiers/execute", wrong).await;

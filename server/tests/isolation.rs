@@ -28,7 +28,8 @@ async fn another_team_gets_404_everywhere() {
     assert_ne!(token_a["token"], token_b["token"]);
     let resources = format!("{}/i/{id}/api/v1/env/resources", server.base);
     let http = reqwest::Client::new();
-    let with = |t: &serde_json::Value| http.get(&resources).header("X-Runner-Token", t["token"].as_str().unwrap()).send();
+    let with =
+        |t: &serde_json::Value| http.get(&resources).header("X-Runner-Token", t["token"].as_str().unwrap()).send();
     assert_eq!(with(&token_b).await.unwrap().status(), 404);
     assert_eq!(with(&token_a).await.unwrap().status(), 200);
     assert_eq!(http.get(&resources).send().await.unwrap().status(), 404, "no token, no access");

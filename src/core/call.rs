@@ -40,7 +40,8 @@ impl Client {
     pub fn new(o: ClientOptions, env_key: Option<String>, env_base_url: Option<String>) -> Result<Client, FleetError> {
         let mut headers = Vec::new();
         for (name, value) in o.headers.unwrap_or_default() {
-            let value = value.as_str().ok_or_else(|| FleetError::validation(format!("header `{name}` must be a string")))?;
+            let value =
+                value.as_str().ok_or_else(|| FleetError::validation(format!("header `{name}` must be a string")))?;
             headers.push((name, value.to_string()));
         }
         let config = ClientConfig::new(o.api_key.or(env_key), o.base_url.or(env_base_url))?.with_headers(headers);
@@ -135,7 +136,11 @@ impl<'a, I: Io> Call<'a, I> {
 
     /// Sends `request`, retrying transient failures. Each attempt gets the caller's timeout, else
     /// `default_timeout_ms`, else the client's.
-    pub async fn send(&self, request: &HttpRequest, default_timeout_ms: Option<f64>) -> Result<HttpResponse<I::Json>, FleetError> {
+    pub async fn send(
+        &self,
+        request: &HttpRequest,
+        default_timeout_ms: Option<f64>,
+    ) -> Result<HttpResponse<I::Json>, FleetError> {
         let timeout_ms = self.timeout_ms.or(default_timeout_ms).unwrap_or(self.client.timeout_ms);
         let policy = if self.single_attempt { RetryPolicy { max_retries: 0 } } else { self.client.policy };
         let rid = request.request_id.as_str();

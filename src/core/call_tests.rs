@@ -12,7 +12,11 @@ fn get(client: &Client) -> HttpRequest {
 #[test]
 fn retries_5xx_with_the_same_request_id_then_answers() {
     let client = client();
-    let io = FakeIo::new([Reply::Text(503, "busy"), Reply::Fail(Failure::Network("reset".into())), Reply::Json(200, json!({}))]);
+    let io = FakeIo::new([
+        Reply::Text(503, "busy"),
+        Reply::Fail(Failure::Network("reset".into())),
+        Reply::Json(200, json!({})),
+    ]);
     let response = run(call(&client, &io).send(&get(&client), None)).unwrap();
     assert_eq!(response.status, 200);
     let ids: Vec<String> = io.sent.borrow().iter().map(|r| r.request_id.clone()).collect();
@@ -53,7 +57,8 @@ fn single_attempt_calls_and_404s_are_not_retried() {
     once.single_attempt = true;
     assert_eq!(run(once.send(&get(&client), None)).unwrap().status, 503);
     let io = FakeIo::new([Reply::Json(404, json!({ "detail": "nope" }))]);
-    let e = run(call(&client, &io).fetch::<Value>(|c, ctx| Ok(c.request(Method::Get, "/v1/x", None, ctx)))).unwrap_err();
+    let e =
+        run(call(&client, &io).fetch::<Value>(|c, ctx| Ok(c.request(Method::Get, "/v1/x", None, ctx)))).unwrap_err();
     assert_eq!((e.kind, e.message.as_str()), (ErrorKind::NotFound, "nope"));
     assert_eq!(io.remaining(), 0);
 }
@@ -72,7 +77,8 @@ fn wrong_types_in_an_answer_name_the_model() {
     }
     let client = client();
     let io = FakeIo::new([Reply::Json(200, json!({ "inner": { "count": "three" } }))]);
-    let e = run(call(&client, &io).fetch::<Outer>(|c, ctx| Ok(c.request(Method::Get, "/v1/x", None, ctx)))).unwrap_err();
+    let e =
+        run(call(&client, &io).fetch::<Outer>(|c, ctx| Ok(c.request(Method::Get, "/v1/x", None, ctx)))).unwrap_err();
     assert_eq!(e.kind, ErrorKind::InvalidResponse);
     assert!(e.message.contains("reading Outer") && e.message.contains("expected u32"), "{}", e.message);
     assert_eq!(e.request_id.as_deref(), Some("07070707-0707-4707-8707-070707070707"));

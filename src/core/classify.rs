@@ -102,7 +102,13 @@ fn classify_bad_request(lower: &str, message: &str, details: &mut ErrorDetails) 
 
 /// The message as fleet-python reads it (§3.1): `detail` string, `detail.message`, the detail
 /// as JSON text, or the raw body.
-fn message_of(detail: Option<&Value>, structured: &StructuredDetail, body: Option<&Value>, text: &str, status: u16) -> String {
+fn message_of(
+    detail: Option<&Value>,
+    structured: &StructuredDetail,
+    body: Option<&Value>,
+    text: &str,
+    status: u16,
+) -> String {
     let text = match (detail, &structured.message) {
         (Some(Value::String(s)), _) => s.clone(),
         (Some(_), Some(m)) => m.clone(),
@@ -122,11 +128,7 @@ fn quoted(message: &str) -> Vec<String> {
 }
 
 fn numbers_in(message: &str) -> Vec<i64> {
-    message
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|s| !s.is_empty())
-        .filter_map(|s| s.parse().ok())
-        .collect()
+    message.split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).filter_map(|s| s.parse().ok()).collect()
 }
 
 #[cfg(test)]
@@ -202,7 +204,8 @@ mod tests {
         let e = classify_response(400, r#"{"detail":"Region mars-1 not supported. Please use ['us-west-1']"}"#, None);
         assert_eq!(e.kind, ErrorKind::Region);
         assert_eq!(e.details.region.as_deref(), Some("mars-1"));
-        let e = classify_response(403, r#"{"detail":"Team does not have permission to use environment 'secret'"}"#, None);
+        let e =
+            classify_response(403, r#"{"detail":"Team does not have permission to use environment 'secret'"}"#, None);
         assert_eq!(e.kind, ErrorKind::EnvironmentAccess);
         assert_eq!(e.details.env_key.as_deref(), Some("secret"));
     }

@@ -14,10 +14,7 @@ pub struct ClientConfig {
 // Hand-written so that `{:?}` can never print the key.
 impl std::fmt::Debug for ClientConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ClientConfig")
-            .field("api_key", &"[redacted]")
-            .field("base_url", &self.base_url)
-            .finish()
+        f.debug_struct("ClientConfig").field("api_key", &"[redacted]").field("base_url", &self.base_url).finish()
     }
 }
 
@@ -51,11 +48,7 @@ impl ClientConfig {
                 "`baseUrl` must start with http:// or https://, got `{base_url}`"
             )));
         }
-        Ok(ClientConfig {
-            api_key,
-            base_url: base_url.trim_end_matches('/').to_string(),
-            extra_headers: Vec::new(),
-        })
+        Ok(ClientConfig { api_key, base_url: base_url.trim_end_matches('/').to_string(), extra_headers: Vec::new() })
     }
 
     /// Adds headers sent on every control-plane call (after the protocol's own).
@@ -74,7 +67,13 @@ impl ClientConfig {
 
     /// A control-plane request with a JSON body (keys in the struct's declaration order, which is
     /// the protocol's).
-    pub fn request_json(&self, method: Method, path_and_query: &str, body: &impl serde::Serialize, ctx: &CallContext) -> HttpRequest {
+    pub fn request_json(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        body: &impl serde::Serialize,
+        ctx: &CallContext,
+    ) -> HttpRequest {
         self.request(method, path_and_query, Some(to_json(body)), ctx)
     }
 

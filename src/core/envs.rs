@@ -86,7 +86,10 @@ mod tests {
     fn catalog_keeps_the_trailing_slash_and_runs_use_the_active_key() {
         assert_eq!(list_request(&config(), &ctx()).url, "http://h/v1/env/");
         let runs = |v: Value| runs_request(&config(), &parse(v, "listRuns filters")?, &ctx());
-        assert_eq!(runs(json!({ "status": "all", "profileId": "p" })).unwrap().url, "http://h/v1/env/runs?profile_id=p&active=all");
+        assert_eq!(
+            runs(json!({ "status": "all", "profileId": "p" })).unwrap().url,
+            "http://h/v1/env/runs?profile_id=p&active=all"
+        );
         assert_eq!(runs(Value::Null).unwrap().url, "http://h/v1/env/runs?active=active");
         assert!(runs(json!({ "status": "live" })).is_err());
         assert!(runs(json!({ "active": "all" })).is_err());

@@ -140,7 +140,15 @@ impl From<ErrorInfo> for FleetError {
 
 impl FleetError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        ErrorInfo { kind, message: message.into(), status: None, request_id: None, body: None, details: ErrorDetails::default() }.into()
+        ErrorInfo {
+            kind,
+            message: message.into(),
+            status: None,
+            request_id: None,
+            body: None,
+            details: ErrorDetails::default(),
+        }
+        .into()
     }
 
     pub fn validation(message: impl Into<String>) -> Self {

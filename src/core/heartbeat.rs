@@ -95,7 +95,8 @@ impl<T> Scheduler<T> {
     }
 
     fn rebuild_queue(&mut self) {
-        let live = self.entries.iter().filter(|e| !e.in_flight).map(|e| Reverse((slot(e.next_due_ms), e.id, e.generation)));
+        let live =
+            self.entries.iter().filter(|e| !e.in_flight).map(|e| Reverse((slot(e.next_due_ms), e.id, e.generation)));
         self.queue = live.collect();
     }
 
@@ -225,8 +226,15 @@ pub enum BeatOutcome {
 
 /// One beat of the loop: a single attempt bounded by half an interval (1-30 s), because the
 /// scheduler does the retrying on its own schedule.
-pub async fn beat<I: Io>(client: &Client, io: &I, instance_id: &str, region: Option<&str>, interval_s: f64) -> BeatOutcome {
-    let call = Call { client, io, timeout_ms: Some((interval_s * 500.0).clamp(1000.0, 30_000.0)), single_attempt: true };
+pub async fn beat<I: Io>(
+    client: &Client,
+    io: &I,
+    instance_id: &str,
+    region: Option<&str>,
+    interval_s: f64,
+) -> BeatOutcome {
+    let call =
+        Call { client, io, timeout_ms: Some((interval_s * 500.0).clamp(1000.0, 30_000.0)), single_attempt: true };
     match call.fetch(|c, ctx| heartbeat_request(c, instance_id, region, ctx)).await {
         Ok(info) => BeatOutcome::Beat(info),
         Err(e) if e.kind == ErrorKind::NotFound || e.status == Some(410) => BeatOutcome::Expired(e),
@@ -338,7 +346,8 @@ mod tests {
         use crate::core::testing::{client, run, FakeIo, Reply};
         use serde_json::json;
         let client = client();
-        let answer = json!({ "success": true, "instance_id": "i", "interval_seconds": 60, "deadline_timestamp": 1.5e9 });
+        let answer =
+            json!({ "success": true, "instance_id": "i", "interval_seconds": 60, "deadline_timestamp": 1.5e9 });
         let io = FakeIo::new([
             Reply::Json(200, answer),
             Reply::Json(404, json!({ "detail": "Instance not found" })),

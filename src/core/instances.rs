@@ -177,7 +177,13 @@ impl MakeOptions {
         if self.env_key.is_none() {
             return Err(FleetError::validation("make: `envKey` is required"));
         }
-        for (key, value) in [("envKey", &self.env_key), ("dataKey", &self.data_key), ("runId", &self.run_id), ("region", &self.region), ("imageType", &self.image_type)] {
+        for (key, value) in [
+            ("envKey", &self.env_key),
+            ("dataKey", &self.data_key),
+            ("runId", &self.run_id),
+            ("region", &self.region),
+            ("imageType", &self.image_type),
+        ] {
             non_empty(value, WHAT, key)?;
         }
         in_range(self.ttl_seconds, 1, i64::from(i32::MAX), WHAT, "ttlSeconds")?;
@@ -188,7 +194,12 @@ impl MakeOptions {
 
 /// Builds `POST /v1/env/instances`. `create_timeout_ms` is the call's timeout; the server's
 /// `max_wait_seconds` defaults to 30 s less, capped at 3600 (as fleet-python).
-pub fn make_request(config: &ClientConfig, o: &MakeOptions, create_timeout_ms: f64, ctx: &CallContext) -> Result<HttpRequest, FleetError> {
+pub fn make_request(
+    config: &ClientConfig,
+    o: &MakeOptions,
+    create_timeout_ms: f64,
+    ctx: &CallContext,
+) -> Result<HttpRequest, FleetError> {
     o.validate()?;
     let (env_key, env_version) = split_versioned(o.env_key.as_deref().unwrap_or_default().trim());
     let (data_key, data_version) = match o.data_key.as_deref().map(|d| split_versioned(d.trim())) {
@@ -268,14 +279,22 @@ pub async fn close<I: Io>(call: &Call<'_, I>, id: &str) -> Result<Instance, Flee
 
 /// Polls an instance until it runs; `stopped`/`error` is a `ConflictError`, running out of time a
 /// `TimeoutError`, the caller's abort an `AbortError`.
-pub async fn wait_running<I: Io>(call: &Call<'_, I>, id: &str, budget_ms: f64, interval_ms: f64) -> Result<Instance, FleetError> {
+pub async fn wait_running<I: Io>(
+    call: &Call<'_, I>,
+    id: &str,
+    budget_ms: f64,
+    interval_ms: f64,
+) -> Result<Instance, FleetError> {
     let deadline = call.io.now_ms() + budget_ms;
     loop {
         let instance = get(call, id).await?;
         match instance.status.as_str() {
             "running" => return Ok(instance),
             "stopped" | "error" => {
-                let mut e = FleetError::new(ErrorKind::Conflict, format!("Instance '{id}' is {}, not running", instance.status));
+                let mut e = FleetError::new(
+                    ErrorKind::Conflict,
+                    format!("Instance '{id}' is {}, not running", instance.status),
+                );
                 e.details.instance_id = Some(id.to_string());
                 e.body = serde_json::to_value(&instance).ok();
                 return Err(e);
@@ -284,7 +303,10 @@ pub async fn wait_running<I: Io>(call: &Call<'_, I>, id: &str, budget_ms: f64, i
         }
         if call.io.now_ms() + interval_ms > deadline {
             let seconds = (budget_ms / 1000.0) as u64;
-            return Err(FleetError::new(ErrorKind::Timeout, format!("Instance '{id}' was not running after {seconds} s")));
+            return Err(FleetError::new(
+                ErrorKind::Timeout,
+                format!("Instance '{id}' was not running after {seconds} s"),
+            ));
         }
         call.io.sleep(interval_ms).await.map_err(|_| super::call::abort_error(""))?;
     }
@@ -311,7 +333,11 @@ pub struct ListInstancesOptions {
 }
 
 /// `GET /v1/env/instances?status=&region=&run_id=&profile_id=` (non-empty values, that order).
-pub fn list_request(config: &ClientConfig, o: &ListInstancesOptions, ctx: &CallContext) -> Result<HttpRequest, FleetError> {
+pub fn list_request(
+    config: &ClientConfig,
+    o: &ListInstancesOptions,
+    ctx: &CallContext,
+) -> Result<HttpRequest, FleetError> {
     let pairs = [("status", &o.status), ("region", &o.region), ("run_id", &o.run_id), ("profile_id", &o.profile_id)];
     for ((_, value), key) in pairs.iter().zip(["status", "region", "runId", "profileId"]) {
         non_empty(value, "listInstances filters", key)?;
@@ -329,7 +355,11 @@ pub struct CloseAllOptions {
 }
 
 /// `DELETE /v1/env/instances/batch?run_id=&profile_id=`.
-pub fn close_all_request(config: &ClientConfig, o: &CloseAllOptions, ctx: &CallContext) -> Result<HttpRequest, FleetError> {
+pub fn close_all_request(
+    config: &ClientConfig,
+    o: &CloseAllOptions,
+    ctx: &CallContext,
+) -> Result<HttpRequest, FleetError> {
     non_empty(&o.run_id, "closeAll filter", "runId")?;
     non_empty(&o.profile_id, "closeAll filter", "profileId")?;
     if o.run_id.is_none() && o.profile_id.is_none() {
@@ -347,7 +377,12 @@ struct HeartbeatBody<'a> {
 }
 
 /// `POST /v1/env/instances/{id}/heartbeat`.
-pub fn heartbeat_request(config: &ClientConfig, id: &str, region: Option<&str>, ctx: &CallContext) -> Result<HttpRequest, FleetError> {
+pub fn heartbeat_request(
+    config: &ClientConfig,
+    id: &str,
+    region: Option<&str>,
+    ctx: &CallContext,
+) -> Result<HttpRequest, FleetError> {
     require_id(id, "instance id")?;
     let path = format!("/v1/env/instances/{}/heartbeat", escape(id));
     Ok(config.request_json(Method::Post, &path, &HeartbeatBody { region }, ctx))

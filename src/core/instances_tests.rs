@@ -79,7 +79,10 @@ fn invalid_make_options_are_refused_before_sending() {
 #[test]
 fn list_close_all_and_heartbeat_requests() {
     let list = |v: Value| list_request(&config(), &parse(v, "f").unwrap(), &ctx());
-    assert!(list(json!({ "runId": "r 1", "status": "running", "profileId": "" })).is_err(), "empty strings are refused");
+    assert!(
+        list(json!({ "runId": "r 1", "status": "running", "profileId": "" })).is_err(),
+        "empty strings are refused"
+    );
     let req = list(json!({ "runId": "r 1", "status": "running" })).unwrap();
     assert_eq!(req.url, "http://h/v1/env/instances?status=running&run_id=r%201");
     let close_all = |v: Value| close_all_request(&config(), &parse(v, "f").unwrap(), &ctx());
@@ -134,7 +137,12 @@ fn a_create_retried_after_a_500_and_answered_409_duplicate_follows_the_first_ins
     assert_eq!((instance.instance_id.as_str(), instance.status.as_str()), ("first", "running"));
     assert_eq!(
         io.calls(),
-        ["POST /v1/env/instances", "POST /v1/env/instances", "GET /v1/env/instances/first", "GET /v1/env/instances/first"]
+        [
+            "POST /v1/env/instances",
+            "POST /v1/env/instances",
+            "GET /v1/env/instances/first",
+            "GET /v1/env/instances/first"
+        ]
     );
     let sent = io.sent.borrow();
     assert_eq!(sent[0].request_id, sent[1].request_id, "the retry reuses the request id");

@@ -29,7 +29,9 @@ impl JsonBody for serde_json::Value {
 
 /// For `#[serde(deserialize_with)]`: `null` (as the service sends for "none") reads as the
 /// default value (an empty map of env variables).
-pub fn null_as_default<'de, D: serde::Deserializer<'de>, T: Default + serde::Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+pub fn null_as_default<'de, D: serde::Deserializer<'de>, T: Default + serde::Deserialize<'de>>(
+    d: D,
+) -> Result<T, D::Error> {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 

@@ -14,7 +14,8 @@ pub fn parse<T: DeserializeOwned>(value: Value, what: &str) -> Result<T, FleetEr
         object @ Value::Object(_) => object,
         _ => return Err(FleetError::validation(format!("{what} must be an object"))),
     };
-    serde_path_to_error::deserialize(value).map_err(|e| FleetError::validation(format!("{what}: {}", describe(e.path(), e.inner()))))
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| FleetError::validation(format!("{what}: {}", describe(e.path(), e.inner()))))
 }
 
 /// `` `ttlSeconds`: invalid type... `` (the path is left out when it is the whole value).
@@ -38,13 +39,21 @@ pub fn require_id(value: &str, what: &str) -> Result<(), FleetError> {
 /// Refuses an empty (or blank) string option.
 pub fn non_empty(value: &Option<String>, what: &str, key: &str) -> Result<(), FleetError> {
     match value {
-        Some(s) if s.trim().is_empty() => Err(FleetError::validation(format!("{what}: `{key}` must be a non-empty string"))),
+        Some(s) if s.trim().is_empty() => {
+            Err(FleetError::validation(format!("{what}: `{key}` must be a non-empty string")))
+        }
         _ => Ok(()),
     }
 }
 
 /// Refuses an integer option outside `min..=max`.
-pub fn in_range<N: Into<i64> + Copy>(value: Option<N>, min: i64, max: i64, what: &str, key: &str) -> Result<(), FleetError> {
+pub fn in_range<N: Into<i64> + Copy>(
+    value: Option<N>,
+    min: i64,
+    max: i64,
+    what: &str,
+    key: &str,
+) -> Result<(), FleetError> {
     match value.map(Into::into) {
         Some(n) if !(min..=max).contains(&n) => {
             Err(FleetError::validation(format!("{what}: `{key}` must be an integer from {min} to {max}")))

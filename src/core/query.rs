@@ -2,10 +2,8 @@
 
 /// Builds `?k=v&k2=v2` from pairs whose value is present; returns "" when none is.
 pub fn encode(pairs: &[(&str, Option<&str>)]) -> String {
-    let parts: Vec<String> = pairs
-        .iter()
-        .filter_map(|(k, v)| v.map(|v| format!("{}={}", escape(k), escape(v))))
-        .collect();
+    let parts: Vec<String> =
+        pairs.iter().filter_map(|(k, v)| v.map(|v| format!("{}={}", escape(k), escape(v)))).collect();
     if parts.is_empty() {
         String::new()
     } else {

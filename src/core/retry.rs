@@ -37,7 +37,11 @@ impl RetryPolicy {
             return None;
         }
         let retry_after = match outcome {
-            Outcome::Status { status, retry_after } if *status == 408 || *status == 429 || (500..=599).contains(status) => *retry_after,
+            Outcome::Status { status, retry_after }
+                if *status == 408 || *status == 429 || (500..=599).contains(status) =>
+            {
+                *retry_after
+            }
             Outcome::Status { .. } => return None,
             Outcome::NetworkError | Outcome::Timeout => None,
         };
@@ -81,7 +85,8 @@ fn delta_seconds(value: &str) -> Option<f64> {
         return None;
     }
     let whole: u32 = whole.parse().ok()?;
-    let fraction = fraction.bytes().take(3).enumerate().map(|(i, b)| f64::from(b - b'0') / 10f64.powi(i as i32 + 1)).sum::<f64>();
+    let fraction =
+        fraction.bytes().take(3).enumerate().map(|(i, b)| f64::from(b - b'0') / 10f64.powi(i as i32 + 1)).sum::<f64>();
     Some(f64::from(whole) + fraction)
 }
 

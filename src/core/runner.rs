@@ -164,7 +164,13 @@ impl Runner {
     }
 
     /// `query()` sends `read_only: true`, `exec()` sends `false` (§8.2).
-    pub fn query(&self, db: &str, sql: &str, args: Option<&[Value]>, read_only: bool) -> Result<HttpRequest, FleetError> {
+    pub fn query(
+        &self,
+        db: &str,
+        sql: &str,
+        args: Option<&[Value]>,
+        read_only: bool,
+    ) -> Result<HttpRequest, FleetError> {
         if sql.trim().is_empty() {
             return Err(FleetError::validation("the SQL must not be empty"));
         }
@@ -218,7 +224,9 @@ impl TokenCache {
         match call.send(&request, None).await {
             Ok(response) => {
                 let token = match &response.body {
-                    ResponseBody::Json(_) if response.status == 200 => decode::<TokenAnswer, _>(&response, "").ok().map(|t| t.token),
+                    ResponseBody::Json(_) if response.status == 200 => {
+                        decode::<TokenAnswer, _>(&response, "").ok().map(|t| t.token)
+                    }
                     _ => None,
                 };
                 *self.0.borrow_mut() = Some(token.clone());
@@ -262,7 +270,9 @@ pub async fn send_to_runner<I: Io>(
     build: &mut dyn RunnerBuild,
 ) -> Result<HttpResponse<I::Json>, FleetError> {
     let base = base.ok_or_else(|| {
-        FleetError::invalid_response("this instance has no manager URL (urls.manager.api), so its state cannot be reached")
+        FleetError::invalid_response(
+            "this instance has no manager URL (urls.manager.api), so its state cannot be reached",
+        )
     })?;
     let runner = Runner { base: base.to_string(), token: tokens.get(call).await? };
     let request = build.build(&runner)?;

@@ -17,7 +17,10 @@ fn runner_requests_carry_sdk_headers_and_the_token_only() {
     assert_eq!(req.header("authorization"), None);
     assert_eq!(req.header("x-request-id"), None);
     assert!(runner().query("current", " ", None, true).is_err());
-    assert_eq!(runner().query("c", "SELECT 1", None, true).unwrap().body.as_deref(), Some(r#"{"query":"SELECT 1","args":null,"read_only":true}"#));
+    assert_eq!(
+        runner().query("c", "SELECT 1", None, true).unwrap().body.as_deref(),
+        Some(r#"{"query":"SELECT 1","args":null,"read_only":true}"#)
+    );
     assert_eq!(runner().reset().body.as_deref(), Some(r#"{"timestamp":null,"seed":null}"#));
 }
 
@@ -82,7 +85,11 @@ fn a_server_without_tokens_is_remembered_but_a_lost_answer_is_asked_again() {
 #[test]
 fn an_aborted_token_fetch_rejects_and_is_not_remembered() {
     let client = client();
-    let io = FakeIo::new([Reply::Fail(Failure::Aborted), Reply::Json(200, json!({ "token": "t" })), Reply::Json(200, json!([]))]);
+    let io = FakeIo::new([
+        Reply::Fail(Failure::Aborted),
+        Reply::Json(200, json!({ "token": "t" })),
+        Reply::Json(200, json!([])),
+    ]);
     let tokens = TokenCache::default();
     let c = call(&client, &io);
     let e = run(call_runner::<_, Vec<Resource>>(&c, BASE, &tokens, |r| Ok(r.resources()))).unwrap_err();
@@ -103,11 +110,15 @@ fn a_refused_query_is_an_error_with_the_servers_words() {
         Reply::Json(403, json!({ "detail": "Write refused: read_only is set", "success": false, "message": "m" })),
     ]);
     let c = call(&client, &io);
-    let e = run(call_runner::<_, QueryResult>(&c, BASE, &TokenCache::default(), |r| r.query("current", "DELETE FROM t", None, true)));
+    let e = run(call_runner::<_, QueryResult>(&c, BASE, &TokenCache::default(), |r| {
+        r.query("current", "DELETE FROM t", None, true)
+    }));
     assert!(e.unwrap_err().message.contains("Write refused"));
-    let failed: QueryResult = json!({ "success": false, "message": "m", "error": "no such table: x" }).decode().unwrap();
+    let failed: QueryResult =
+        json!({ "success": false, "message": "m", "error": "no such table: x" }).decode().unwrap();
     assert_eq!(check_query(failed).unwrap_err().message, "no such table: x");
-    let ok: QueryResult = json!({ "success": true, "message": "1 rows", "columns": ["n"], "rows": [[1]] }).decode().unwrap();
+    let ok: QueryResult =
+        json!({ "success": true, "message": "1 rows", "columns": ["n"], "rows": [[1]] }).decode().unwrap();
     let ok = check_query(ok).unwrap();
     assert_eq!(serde_json::to_value(&ok).unwrap()["rowsAffected"], Value::Null);
 }
@@ -119,5 +130,8 @@ fn described_columns_get_js_names() {
     ]}).decode().unwrap();
     let js = serde_json::to_value(&d).unwrap();
     assert_eq!(js["resourceName"], "current");
-    assert_eq!(js["tables"][0]["columns"][0], json!({ "name": "id", "type": "INTEGER", "notNull": 0, "defaultValue": null, "primaryKey": 1 }));
+    assert_eq!(
+        js["tables"][0]["columns"][0],
+        json!({ "name": "id", "type": "INTEGER", "notNull": 0, "defaultValue": null, "primaryKey": 1 })
+    );
 }

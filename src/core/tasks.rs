@@ -5,8 +5,8 @@ use serde_json::{Map, Value};
 use super::client::{CallContext, ClientConfig};
 use super::error::FleetError;
 use super::http::{HttpRequest, Method};
-use super::io::null_as_default;
 use super::instances::MakeOptions;
+use super::io::null_as_default;
 use super::options::{non_empty, require_id};
 use super::query::{self, escape};
 
@@ -131,7 +131,9 @@ impl LoadTasksOptions {
     /// Whether a task passes the filters the server does not apply.
     pub fn keeps(&self, task: &Task) -> bool {
         let matches = |want: &Option<String>, have: &Option<String>| want.is_none() || want == have;
-        matches(&self.version, &task.version) && matches(&self.data_id, &task.data_id) && matches(&self.data_version, &task.data_version)
+        matches(&self.version, &task.version)
+            && matches(&self.data_id, &task.data_id)
+            && matches(&self.data_version, &task.data_version)
     }
 }
 
@@ -174,7 +176,12 @@ pub struct UpdateTaskInput {
 }
 
 /// `PUT /v1/tasks/{key}` with `{prompt?, verifier_code?, metadata?}` (exclude-none).
-pub fn update_request(config: &ClientConfig, key: &str, changes: &UpdateTaskInput, ctx: &CallContext) -> Result<HttpRequest, FleetError> {
+pub fn update_request(
+    config: &ClientConfig,
+    key: &str,
+    changes: &UpdateTaskInput,
+    ctx: &CallContext,
+) -> Result<HttpRequest, FleetError> {
     require_id(key, "task key")?;
     non_empty(&changes.prompt, "updateTask changes", "prompt")?;
     non_empty(&changes.verifier_code, "updateTask changes", "verifierCode")?;
@@ -213,9 +220,16 @@ pub struct ImportTaskOptions {
 }
 
 /// `POST /v1/tasks?project_key=`.
-pub fn import_request(config: &ClientConfig, task: &ImportTaskInput, o: &ImportTaskOptions, ctx: &CallContext) -> Result<HttpRequest, FleetError> {
+pub fn import_request(
+    config: &ClientConfig,
+    task: &ImportTaskInput,
+    o: &ImportTaskOptions,
+    ctx: &CallContext,
+) -> Result<HttpRequest, FleetError> {
     const WHAT: &str = "importTask task";
-    for (key, value) in [("key", &task.key), ("prompt", &task.prompt), ("envId", &task.env_id), ("verifierFunc", &task.verifier_func)] {
+    for (key, value) in
+        [("key", &task.key), ("prompt", &task.prompt), ("envId", &task.env_id), ("verifierFunc", &task.verifier_func)]
+    {
         require_id(value, &format!("{WHAT}: `{key}`"))?;
     }
     non_empty(&o.project_key, "importTask options", "projectKey")?;
@@ -241,7 +255,8 @@ pub struct VerifierRef {
 
 impl From<&Task> for TaskRef {
     fn from(task: &Task) -> TaskRef {
-        let verifier = task.verifier.as_ref().map(|v| VerifierRef { key: Some(v.key.clone()), code: Some(v.code.clone()) });
+        let verifier =
+            task.verifier.as_ref().map(|v| VerifierRef { key: Some(v.key.clone()), code: Some(v.code.clone()) });
         TaskRef { key: task.key.clone(), verifier_func: task.verifier_func.clone(), verifier }
     }
 }

@@ -19,9 +19,14 @@ fn filters(v: Value) -> LoadTasksOptions {
 
 #[test]
 fn query_follows_protocol_order_with_repeated_keys() {
-    let f = filters(json!({ "keys": ["t1", "t2"], "projectKey": "p", "envKey": "fira", "dataId": "d", "dataVersion": "v1", "version": "local" }));
+    let f = filters(
+        json!({ "keys": ["t1", "t2"], "projectKey": "p", "envKey": "fira", "dataId": "d", "dataVersion": "v1", "version": "local" }),
+    );
     let req = load_request(&config(), &f, &ctx()).unwrap();
-    assert_eq!(req.url, "http://h/v1/tasks?env_key=fira&task_keys=t1&task_keys=t2&project_key=p&data_id=d&data_version=v1");
+    assert_eq!(
+        req.url,
+        "http://h/v1/tasks?env_key=fira&task_keys=t1&task_keys=t2&project_key=p&data_id=d&data_version=v1"
+    );
     let req = load_request(&config(), &filters(Value::Null), &ctx()).unwrap();
     assert_eq!(req.url, "http://h/v1/tasks");
 }
@@ -50,7 +55,10 @@ fn builds_env_and_data_keys_by_the_protocol_rules() {
     assert_eq!((t[1].env_key.as_str(), t[1].data_key.as_deref()), ("helpdesk", None));
     assert_eq!((t[2].env_key.as_str(), t[2].data_key.as_deref()), ("x:v3", Some("seed")));
     let js = serde_json::to_value(&t[0]).unwrap();
-    assert_eq!((js["envId"].clone(), js["envVariables"].clone(), js["envKey"].clone()), (json!("helpdesk"), json!({}), json!("helpdesk:v1")));
+    assert_eq!(
+        (js["envId"].clone(), js["envVariables"].clone(), js["envKey"].clone()),
+        (json!("helpdesk"), json!({}), json!("helpdesk:v1"))
+    );
 }
 
 #[test]
@@ -77,15 +85,20 @@ fn a_malformed_body_is_an_invalid_response_with_the_request_id() {
 #[test]
 fn update_and_import_bodies_follow_the_protocol() {
     let changes = |v: Value| parse::<UpdateTaskInput>(v, "updateTask changes").unwrap();
-    let req = update_request(&config(), "t 1", &changes(json!({ "prompt": "new", "metadata": { "b": 1, "a": 2 } })), &ctx()).unwrap();
+    let req =
+        update_request(&config(), "t 1", &changes(json!({ "prompt": "new", "metadata": { "b": 1, "a": 2 } })), &ctx())
+            .unwrap();
     assert_eq!((req.method, req.url.as_str()), (Method::Put, "http://h/v1/tasks/t%201"));
     assert_eq!(req.body.as_deref(), Some(r#"{"prompt":"new","metadata":{"b":1,"a":2}}"#));
     assert!(update_request(&config(), "t", &changes(json!({})), &ctx()).is_err());
     assert!(update_request(&config(), "", &changes(json!({ "prompt": "x" })), &ctx()).is_err());
     assert!(parse::<UpdateTaskInput>(json!({ "verifier_code": "x" }), "u").is_err(), "wire names are not JS names");
 
-    let task: ImportTaskInput =
-        parse(json!({ "key": "k", "prompt": "p", "envId": "helpdesk", "verifierFunc": "def verify(env): return 1" }), "t").unwrap();
+    let task: ImportTaskInput = parse(
+        json!({ "key": "k", "prompt": "p", "envId": "helpdesk", "verifierFunc": "def verify(env): return 1" }),
+        "t",
+    )
+    .unwrap();
     let req = import_request(&config(), &task, &parse(json!({ "projectKey": "proj" }), "o").unwrap(), &ctx()).unwrap();
     assert_eq!(req.url, "http://h/v1/tasks?project_key=proj");
     assert_eq!(
@@ -96,16 +109,22 @@ fn update_and_import_bodies_follow_the_protocol() {
             r#""verifier_sha":null,"metadata":null,"output_json_schema":null}"#
         ))
     );
-    let e = parse::<ImportTaskInput>(json!({ "key": "k", "prompt": "p", "envId": "e" }), "importTask task").unwrap_err();
+    let e =
+        parse::<ImportTaskInput>(json!({ "key": "k", "prompt": "p", "envId": "e" }), "importTask task").unwrap_err();
     assert!(e.message.contains("verifierFunc"), "{}", e.message);
 }
 
 #[test]
 fn make_env_takes_the_env_and_data_from_the_task() {
-    let task = Task { env_id: "helpdesk".into(), version: Some("v1".into()), data_id: Some("seed".into()), ..Task::default() }.complete();
+    let task =
+        Task { env_id: "helpdesk".into(), version: Some("v1".into()), data_id: Some("seed".into()), ..Task::default() }
+            .complete();
     let task = Task { env_variables: [("A".to_string(), json!(1))].into_iter().collect(), ..task };
     let merged = task.make_options(parse(json!({ "ttlSeconds": 60 }), "o").unwrap()).unwrap();
-    assert_eq!((merged.env_key.as_deref(), merged.data_key.as_deref(), merged.ttl_seconds), (Some("helpdesk:v1"), Some("seed"), Some(60)));
+    assert_eq!(
+        (merged.env_key.as_deref(), merged.data_key.as_deref(), merged.ttl_seconds),
+        (Some("helpdesk:v1"), Some("seed"), Some(60))
+    );
     assert_eq!(merged.env_variables.unwrap()["A"], 1);
     let own = task.make_options(parse(json!({ "envVariables": { "B": 2 } }), "o").unwrap()).unwrap();
     assert!(own.env_variables.unwrap().get("A").is_none(), "the caller's variables win");

@@ -58,7 +58,9 @@ impl Io for FakeIo {
         let reply = self.replies.borrow_mut().pop_front();
         match reply.unwrap_or_else(|| panic!("no reply scripted for {} {}", request.method.as_str(), request.url)) {
             Reply::Json(status, json) => Ok(HttpResponse { status, retry_after: None, body: ResponseBody::Json(json) }),
-            Reply::Text(status, text) => Ok(HttpResponse { status, retry_after: None, body: ResponseBody::Text(text.into()) }),
+            Reply::Text(status, text) => {
+                Ok(HttpResponse { status, retry_after: None, body: ResponseBody::Text(text.into()) })
+            }
             Reply::Fail(failure) => Err(failure),
         }
     }

@@ -11,7 +11,9 @@ use super::account::Account;
 use super::call::ClientOptions;
 use super::envs::{Environment, ListRunsOptions, Run};
 use super::heartbeat::StartOptions;
-use super::instances::{AttachOptions, HeartbeatInfo, Instance, InstanceUrls, ListInstancesOptions, MakeOptions, ManagerUrls, WaitOptions};
+use super::instances::{
+    AttachOptions, HeartbeatInfo, Instance, InstanceUrls, ListInstancesOptions, MakeOptions, ManagerUrls, WaitOptions,
+};
 use super::runner::{Column, DescribeResult, HealthResult, QueryResult, ResetResult, Resource, StructuredDiff, Table};
 use super::tasks::{ImportTaskInput, ImportTaskOptions, LoadTasksOptions, Task, UpdateTaskInput, VerifierRecord};
 use super::verify::{ExecutionResult, VerifyOptions};
@@ -38,7 +40,10 @@ fn interfaces() -> BTreeMap<String, Fields> {
                 found.insert(name, (parent, fields));
             }
         } else if let Some((_, _, fields)) = current.as_mut() {
-            let Some(member) = line.strip_prefix("  ").filter(|m| m.starts_with(|c: char| c.is_ascii_alphabetic())) else { continue };
+            let Some(member) = line.strip_prefix("  ").filter(|m| m.starts_with(|c: char| c.is_ascii_alphabetic()))
+            else {
+                continue;
+            };
             let Some((name, ty)) = member.split_once(':') else { continue };
             let nullable = ty.contains("null") || ty.trim_start().starts_with("JsonValue");
             fields.insert(name.trim_end_matches('?').to_string(), nullable);
@@ -69,7 +74,12 @@ impl<'de> Deserializer<'de> for Probe<'_> {
     fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
         Err(de::Error::custom("not a struct"))
     }
-    fn deserialize_struct<V: Visitor<'de>>(self, _: &'static str, fields: &'static [&'static str], _: V) -> Result<V::Value, Self::Error> {
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        fields: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, Self::Error> {
         self.0.set(fields);
         Err(de::Error::custom("probed"))
     }

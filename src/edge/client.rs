@@ -43,12 +43,16 @@ impl CallOptions {
         for key in Object::keys(value.unchecked_ref::<Object>()).iter() {
             let key = key.as_string().unwrap_or_default();
             if key != "signal" && key != "timeoutMs" {
-                return Err(FleetError::validation(format!("call options: unknown option `{key}` (expected signal, timeoutMs)")));
+                return Err(FleetError::validation(format!(
+                    "call options: unknown option `{key}` (expected signal, timeoutMs)"
+                )));
             }
         }
         let signal = match prop(value, "signal") {
             s if s.is_undefined() || s.is_null() => None,
-            s => Some(s.dyn_into::<AbortSignal>().map_err(|_| FleetError::validation("`signal` must be an AbortSignal"))?),
+            s => Some(
+                s.dyn_into::<AbortSignal>().map_err(|_| FleetError::validation("`signal` must be an AbortSignal"))?,
+            ),
         };
         let timeout_ms = match prop(value, "timeoutMs") {
             t if t.is_undefined() || t.is_null() => None,
@@ -136,8 +140,11 @@ pub fn from_js(value: &JsValue, what: &str) -> Result<serde_json::Value, FleetEr
     if value.is_object() && js_sys::JSON::stringify(value).is_err() {
         return Err(FleetError::validation(format!("{what} must be plain JSON data (no cycles, no BigInt)")));
     }
-    serde_wasm_bindgen::from_value(value.clone())
-        .map_err(|e| FleetError::validation(format!("{what} must be plain JSON data (not a function, symbol or class instance): {e}")))
+    serde_wasm_bindgen::from_value(value.clone()).map_err(|e| {
+        FleetError::validation(format!(
+            "{what} must be plain JSON data (not a function, symbol or class instance): {e}"
+        ))
+    })
 }
 
 /// An options object -> its typed struct: unknown keys and wrong types are `ValidationError`s

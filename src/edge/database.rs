@@ -72,7 +72,10 @@ impl Database {
 
     /// The tables and columns.
     #[wasm_bindgen(unchecked_return_type = "Promise<DescribeResult>")]
-    pub fn describe(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+    pub fn describe(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
+    ) -> js_sys::Promise {
         describe(&self.env, self.name.clone(), opts)
     }
 }

@@ -17,7 +17,9 @@ use crate::core::heartbeat::StartOptions;
 use crate::core::http::HttpRequest;
 use crate::core::instances::{self, AttachOptions, HeartbeatInfo, Instance, MakeOptions, WaitOptions};
 use crate::core::io::{decode, HttpResponse};
-use crate::core::runner::{self, DescribeResult, HealthResult, ResetResult, ResourceList, Runner, RunnerBuild, StructuredDiff, TokenCache};
+use crate::core::runner::{
+    self, DescribeResult, HealthResult, ResetResult, ResourceList, Runner, RunnerBuild, StructuredDiff, TokenCache,
+};
 
 thread_local! {
     static NEXT_ID: Cell<u64> = const { Cell::new(1) };
@@ -63,7 +65,12 @@ impl EnvInner {
     }
 
     /// The shared path (one state machine) of every runner call.
-    fn runner_call(self: &Rc<Self>, opts: JsValue, mut build: Box<dyn RunnerBuild>, finish: RunnerFinish) -> js_sys::Promise {
+    fn runner_call(
+        self: &Rc<Self>,
+        opts: JsValue,
+        mut build: Box<dyn RunnerBuild>,
+        finish: RunnerFinish,
+    ) -> js_sys::Promise {
         let inner = self.clone();
         js_call!(inner.client, {
             let started = start(&inner.client, &opts)?;
@@ -203,7 +210,8 @@ impl Env {
             "beat" | "error" | "expired" => Ok(event),
             _ => Err(FleetError::validation(format!("unknown event `{event}`: use {EVENTS}"))),
         });
-        let listener = listener.dyn_into::<Function>().map_err(|_| FleetError::validation("the listener must be a function"));
+        let listener =
+            listener.dyn_into::<Function>().map_err(|_| FleetError::validation("the listener must be a function"));
         let (event, listener) = event.and_then(|e| Ok((e, listener?))).map_err(super::errors::to_js)?;
         self.inner.listeners.borrow_mut().push((event, listener));
         Ok(())
@@ -240,7 +248,10 @@ impl Env {
 
     /// Sends one heartbeat now.
     #[wasm_bindgen(unchecked_return_type = "Promise<HeartbeatInfo>")]
-    pub fn heartbeat(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+    pub fn heartbeat(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
+    ) -> js_sys::Promise {
         let inner = self.inner.clone();
         js_call!(inner.client, {
             let started = start(&inner.client, &opts)?;
@@ -256,7 +267,10 @@ impl Env {
 
     /// Reloads the instance from the server.
     #[wasm_bindgen(unchecked_return_type = "Promise<InstanceInfo>")]
-    pub fn refresh(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+    pub fn refresh(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
+    ) -> js_sys::Promise {
         let inner = self.inner.clone();
         js_call!(inner.client, {
             let started = start(&inner.client, &opts)?;
@@ -277,7 +291,8 @@ impl Env {
             let wait: WaitOptions = parse_options(&without(&options, &["signal"]), "waitUntilRunning options")?;
             let (budget, interval) = wait.resolve()?;
             let signal = prop(&options, "signal");
-            let call_options: JsValue = if signal.is_undefined() { JsValue::UNDEFINED } else { js_sys::Object::new().into() };
+            let call_options: JsValue =
+                if signal.is_undefined() { JsValue::UNDEFINED } else { js_sys::Object::new().into() };
             if !signal.is_undefined() {
                 let _ = js_sys::Reflect::set(&call_options, &"signal".into(), &signal);
             }
@@ -289,7 +304,10 @@ impl Env {
 
     /// Stops the heartbeat loop and the instance; resolves to its final state.
     #[wasm_bindgen(unchecked_return_type = "Promise<InstanceInfo>")]
-    pub fn close(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+    pub fn close(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
+    ) -> js_sys::Promise {
         let inner = self.inner.clone();
         heartbeat::stop(inner.id);
         js_call!(inner.client, {
@@ -301,32 +319,51 @@ impl Env {
 
     /// The instance's resources, e.g. `current` (sqlite, rw) and `seed` (sqlite, ro).
     #[wasm_bindgen(unchecked_return_type = "Promise<Resource[]>")]
-    pub fn resources(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+    pub fn resources(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
+    ) -> js_sys::Promise {
         let finish = |r: HttpResponse<JsValue>| to_js(&decode::<ResourceList, _>(&r, "")?.into_vec());
         self.inner.runner_call(opts, Box::new(Some(|r: &Runner| Ok(r.resources()))), Box::new(finish))
     }
 
     /// A SQLite resource of the instance: `current` (default) or `seed`.
-    pub fn db(&self, #[wasm_bindgen(unchecked_optional_param_type = "string | null")] name: JsValue) -> Result<Database, JsValue> {
-        let name = if name.is_undefined() || name.is_null() { Ok("current".to_string()) } else { string_arg(&name, "the database name") };
+    pub fn db(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "string | null")] name: JsValue,
+    ) -> Result<Database, JsValue> {
+        let name = if name.is_undefined() || name.is_null() {
+            Ok("current".to_string())
+        } else {
+            string_arg(&name, "the database name")
+        };
         Ok(Database::new(self.inner.clone(), name.map_err(super::errors::to_js)?))
     }
 
     /// Puts the `current` database back to the seed.
     #[wasm_bindgen(unchecked_return_type = "Promise<ResetResult>")]
-    pub fn reset(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+    pub fn reset(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
+    ) -> js_sys::Promise {
         self.inner.runner_promise::<ResetResult>(opts, |r| Ok(r.reset()), Ok)
     }
 
     /// The instance runner's health.
     #[wasm_bindgen(unchecked_return_type = "Promise<HealthResult>")]
-    pub fn health(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+    pub fn health(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
+    ) -> js_sys::Promise {
         self.inner.runner_promise::<HealthResult>(opts, |r| Ok(r.health()), Ok)
     }
 
     /// What changed between `seed` and `current`, table by table (the runner's structured diff).
     #[wasm_bindgen(unchecked_return_type = "Promise<StructuredDiff>")]
-    pub fn diff(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+    pub fn diff(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
+    ) -> js_sys::Promise {
         self.inner.runner_promise::<StructuredDiff>(opts, |r| Ok(r.diff()), Ok)
     }
 }

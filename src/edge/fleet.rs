@@ -13,8 +13,10 @@ use crate::core::client::{CallContext, ClientConfig};
 use crate::core::envs::{self, Environment, ListRunsOptions, Run};
 use crate::core::error::FleetError;
 use crate::core::http::HttpRequest;
+use crate::core::instances::{
+    self, AttachOptions, CloseAllOptions, HeartbeatInfo, Instance, ListInstancesOptions, MakeOptions,
+};
 use crate::core::io::{decode, HttpResponse};
-use crate::core::instances::{self, AttachOptions, CloseAllOptions, HeartbeatInfo, Instance, ListInstancesOptions, MakeOptions};
 use crate::core::tasks::{self, ImportTaskInput, ImportTaskOptions, LoadTasksOptions, TaskList, UpdateTaskInput};
 
 /// A Fleet API client. Several clients with different keys can live in one process.
@@ -83,7 +85,9 @@ impl Fleet {
     /// in Node only (a browser never reads its environment). Without a key this throws a
     /// `ValidationError` at once. `baseUrl` defaults to `https://orchestrator.fleetai.com`.
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "FleetOptions")] options: Option<js_sys::Object>) -> Result<Fleet, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "FleetOptions")] options: Option<js_sys::Object>,
+    ) -> Result<Fleet, JsValue> {
         let options = options.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
         let client = Client::from_options(&options).map_err(super::errors::to_js)?;
         Ok(Fleet { client: Rc::new(client) })
@@ -97,7 +101,10 @@ impl Fleet {
 
     /// The team behind the API key, its instance limit and live instance count.
     #[wasm_bindgen(unchecked_return_type = "Promise<Account>")]
-    pub fn account(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+    pub fn account(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
+    ) -> js_sys::Promise {
         self.plain::<Account>(opts, |c, ctx| Ok(account::request(c, ctx)))
     }
 
@@ -140,7 +147,8 @@ impl Fleet {
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
         let (task, options): (ImportTaskInput, ImportTaskOptions) =
-            match self.read(&task, "importTask task").and_then(|t| Ok((t, self.read(&options, "importTask options")?))) {
+            match self.read(&task, "importTask task").and_then(|t| Ok((t, self.read(&options, "importTask options")?)))
+            {
                 Ok(read) => read,
                 Err(rejected) => return rejected,
             };
@@ -164,7 +172,10 @@ impl Fleet {
 
     /// Every environment in the catalog.
     #[wasm_bindgen(js_name = listEnvs, unchecked_return_type = "Promise<Environment[]>")]
-    pub fn list_envs(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+    pub fn list_envs(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
+    ) -> js_sys::Promise {
         self.plain::<Vec<Environment>>(opts, |c, ctx| Ok(envs::list_request(c, ctx)))
     }
 
@@ -180,7 +191,10 @@ impl Fleet {
 
     /// The regions instances can run in.
     #[wasm_bindgen(js_name = listRegions, unchecked_return_type = "Promise<string[]>")]
-    pub fn list_regions(&self, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> js_sys::Promise {
+    pub fn list_regions(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
+    ) -> js_sys::Promise {
         self.plain::<Vec<String>>(opts, |c, ctx| Ok(envs::regions_request(c, ctx)))
     }
 
@@ -214,7 +228,9 @@ impl Fleet {
             Ok(o) => o,
             Err(rejected) => return rejected,
         };
-        let build = move |c: &ClientConfig, ctx: &CallContext| instances::get_request(c, &string_arg(&instance_id, "instance id")?, ctx);
+        let build = move |c: &ClientConfig, ctx: &CallContext| {
+            instances::get_request(c, &string_arg(&instance_id, "instance id")?, ctx)
+        };
         self.then(opts, build, move |client, data: Instance| Ok(Env::attach(client.clone(), data.complete(), options)))
     }
 
@@ -243,7 +259,9 @@ impl Fleet {
         if let Some(id) = instance_id.as_string() {
             super::heartbeat::stop_instance(&id);
         }
-        let build = move |c: &ClientConfig, ctx: &CallContext| instances::close_request(c, &string_arg(&instance_id, "instance id")?, ctx);
+        let build = move |c: &ClientConfig, ctx: &CallContext| {
+            instances::close_request(c, &string_arg(&instance_id, "instance id")?, ctx)
+        };
         self.then(opts, build, |_, closed: Instance| to_js(&closed.complete()))
     }
 

@@ -46,7 +46,9 @@ pub fn stop(id: u64) {
 
 /// Stops the loop of whichever env holds `instance_id` (after `fleet.close(id)`).
 pub fn stop_instance(instance_id: &str) {
-    let ids: Vec<u64> = DRIVER.with(|d| d.borrow().schedule.payloads().filter(|e| e.data.borrow().instance_id == instance_id).map(|e| e.id).collect());
+    let ids: Vec<u64> = DRIVER.with(|d| {
+        d.borrow().schedule.payloads().filter(|e| e.data.borrow().instance_id == instance_id).map(|e| e.id).collect()
+    });
     ids.into_iter().for_each(stop);
 }
 

@@ -91,7 +91,8 @@ impl Io for WebIo {
         if let Some(body) = &request.body {
             init.set_body(&JsValue::from_str(body));
         }
-        let sent = self.client.fetch.call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &init).map_err(&failed)?;
+        let sent =
+            self.client.fetch.call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &init).map_err(&failed)?;
         let promise: Promise = sent.dyn_into().map_err(|_| not_a("did not return a Promise"))?;
         // Read duck-typed (status, headers.get, text()), so any fetch-like function works.
         let response = JsFuture::from(promise).await.map_err(&failed)?;
@@ -104,7 +105,8 @@ impl Io for WebIo {
             .and_then(|get| get.call1(&headers, &JsValue::from_str("retry-after")).ok())
             .and_then(|v| v.as_string());
         let text: Function = prop(&response, "text").dyn_into().map_err(|_| not_a("gave a response without text()"))?;
-        let text: Promise = text.call0(&response).map_err(&failed)?.dyn_into().map_err(|_| not_a("text() gave no Promise"))?;
+        let text: Promise =
+            text.call0(&response).map_err(&failed)?.dyn_into().map_err(|_| not_a("text() gave no Promise"))?;
         let text = JsFuture::from(text).await.map_err(&failed)?;
         let body = match parse_json(&text) {
             Ok(json) => ResponseBody::Json(json),

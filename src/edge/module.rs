@@ -40,7 +40,9 @@ fn default_fleet() -> Result<Fleet, JsValue> {
 
 /// Sets the options of the default client used by the module-level functions.
 #[wasm_bindgen]
-pub fn configure(#[wasm_bindgen(unchecked_param_type = "FleetOptions")] options: Option<js_sys::Object>) -> Result<(), JsValue> {
+pub fn configure(
+    #[wasm_bindgen(unchecked_param_type = "FleetOptions")] options: Option<js_sys::Object>,
+) -> Result<(), JsValue> {
     let fleet = Fleet::new(options)?;
     DEFAULT.with(|d| *d.borrow_mut() = Some(fleet.client));
     Ok(())
@@ -66,7 +68,12 @@ pub fn make_env(
 
 /// `fleet.heartbeat` on the default client.
 #[wasm_bindgen(unchecked_return_type = "Promise<HeartbeatInfo>")]
-pub fn heartbeat(#[wasm_bindgen(unchecked_param_type = "string")] #[wasm_bindgen(js_name = instanceId)] instance_id: JsValue, #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue) -> Promise {
+pub fn heartbeat(
+    #[wasm_bindgen(unchecked_param_type = "string")]
+    #[wasm_bindgen(js_name = instanceId)]
+    instance_id: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
+) -> Promise {
     with_default(|f| f.heartbeat(instance_id, opts))
 }
 

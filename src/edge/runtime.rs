@@ -3,7 +3,6 @@
 use js_sys::{Function, Math, Reflect};
 use wasm_bindgen::prelude::*;
 
-
 /// `globalThis.a.b.c`, or `undefined`.
 pub fn global_property(path: &[&str]) -> JsValue {
     let mut value: JsValue = js_sys::global().into();

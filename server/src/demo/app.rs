@@ -19,7 +19,10 @@ use crate::time::now_iso;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/i/{id}/", get(root))
-        .route("/i/{id}/app", get(|Path(id): Path<String>| async move { Redirect::permanent(&format!("/i/{id}/app/")) }))
+        .route(
+            "/i/{id}/app",
+            get(|Path(id): Path<String>| async move { Redirect::permanent(&format!("/i/{id}/app/")) }),
+        )
         .route("/i/{id}/app/", any(app_root))
         .route("/i/{id}/app/{*rest}", any(app))
         .route("/i/{id}/mcp", post(mcp_endpoint))
@@ -47,15 +50,37 @@ async fn root(State(state): State<AppState>, Path(id): Path<String>) -> Result<J
                     "mcp": format!("{base}mcp"), "manager": format!("{base}api/v1/env") })))
 }
 
-async fn app_root(state: State<AppState>, Path(id): Path<String>, method: Method, query: RawQuery, headers: HeaderMap, body: Bytes) -> Response {
+async fn app_root(
+    state: State<AppState>,
+    Path(id): Path<String>,
+    method: Method,
+    query: RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     dispatch(state, id, String::new(), method, query, headers, body).await
 }
 
-async fn app(state: State<AppState>, Path((id, rest)): Path<(String, String)>, method: Method, query: RawQuery, headers: HeaderMap, body: Bytes) -> Response {
+async fn app(
+    state: State<AppState>,
+    Path((id, rest)): Path<(String, String)>,
+    method: Method,
+    query: RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     dispatch(state, id, rest, method, query, headers, body).await
 }
 
-async fn dispatch(State(state): State<AppState>, id: String, rest: String, method: Method, RawQuery(query): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
+async fn dispatch(
+    State(state): State<AppState>,
+    id: String,
+    rest: String,
+    method: Method,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     match running_runtime(&state, &id) {
         Err(e) => e.into_response(),
         Ok(Runtime::Command { .. }) => super::proxy::forward(&state, &id, &rest, method, query, headers, body).await,
@@ -83,22 +108,28 @@ fn json_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T,
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(body).map_err(|e| (StatusCode::BAD_REQUEST, Json(json!({ "detail": format!("Invalid JSON: {e}") }))).into_response())
+    serde_json::from_slice(body)
+        .map_err(|e| (StatusCode::BAD_REQUEST, Json(json!({ "detail": format!("Invalid JSON: {e}") }))).into_response())
 }
 
 fn api<T: Into<Value>>(outcome: helpdesk::Outcome<T>) -> Response {
     match outcome {
         Ok(v) => Json(v.into()).into_response(),
-        Err((status, message)) => (StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), Json(json!({ "detail": message }))).into_response(),
+        Err((status, message)) => {
+            (StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), Json(json!({ "detail": message })))
+                .into_response()
+        }
     }
 }
 
 fn page(base: &str, title: &str, outcome: helpdesk::Outcome<String>) -> Response {
     match outcome {
         Ok(html) => Html(pages::layout(base, title, &html)).into_response(),
-        Err((status, message)) => {
-            (StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST), Html(pages::layout(base, "Error", &pages::error(base, &message)))).into_response()
-        }
+        Err((status, message)) => (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+            Html(pages::layout(base, "Error", &pages::error(base, &message))),
+        )
+            .into_response(),
     }
 }
 
@@ -110,7 +141,14 @@ fn after_form(base: &str, to: String, outcome: helpdesk::Outcome<Value>) -> Resp
     }
 }
 
-fn helpdesk_route(conn: &Connection, base: &str, method: &Method, rest: &str, query: Option<&str>, body: &[u8]) -> Response {
+fn helpdesk_route(
+    conn: &Connection,
+    base: &str,
+    method: &Method,
+    rest: &str,
+    query: Option<&str>,
+    body: &[u8],
+) -> Response {
     let now = now_iso();
     let q = form(query.unwrap_or("").as_bytes());
     let segments: Vec<&str> = rest.trim_end_matches('/').split('/').filter(|s| !s.is_empty()).collect();
@@ -119,13 +157,25 @@ fn helpdesk_route(conn: &Connection, base: &str, method: &Method, rest: &str, qu
     match (method.as_str(), segments.as_slice()) {
         ("GET", []) => {
             let (query, status) = (get("q").unwrap_or(""), get("status").unwrap_or(""));
-            page(base, "Tickets", helpdesk::list_tickets(conn, Some(query), Some(status)).map(|t| pages::ticket_list(base, &t, query, status)))
+            page(
+                base,
+                "Tickets",
+                helpdesk::list_tickets(conn, Some(query), Some(status))
+                    .map(|t| pages::ticket_list(base, &t, query, status)),
+            )
         }
-        ("GET", ["tickets", "new"]) => page(base, "New ticket", helpdesk::list_customers(conn).map(|c| pages::new_ticket(base, &c))),
+        ("GET", ["tickets", "new"]) => {
+            page(base, "New ticket", helpdesk::list_customers(conn).map(|c| pages::new_ticket(base, &c)))
+        }
         ("POST", ["tickets"]) => {
             let f = form(body);
-            let t = helpdesk::NewTicket { subject: f.get("subject").cloned().unwrap_or_default(), body: f.get("body").cloned(),
-                customer: f.get("customer").cloned(), priority: f.get("priority").cloned(), ..Default::default() };
+            let t = helpdesk::NewTicket {
+                subject: f.get("subject").cloned().unwrap_or_default(),
+                body: f.get("body").cloned(),
+                customer: f.get("customer").cloned(),
+                priority: f.get("priority").cloned(),
+                ..Default::default()
+            };
             match helpdesk::create_ticket(conn, &t, &now) {
                 Ok(v) => Redirect::to(&format!("{base}tickets/{}", v["id"])).into_response(),
                 Err(e) => page(base, "Error", Err(e)),
@@ -133,54 +183,98 @@ fn helpdesk_route(conn: &Connection, base: &str, method: &Method, rest: &str, qu
         }
         ("GET", ["tickets", n]) if num(n).is_some() => {
             let id = num(n).unwrap_or_default();
-            let html = helpdesk::get_ticket(conn, id).and_then(|t| Ok(pages::ticket_detail(base, &t, &helpdesk::list_agents(conn)?)));
+            let html = helpdesk::get_ticket(conn, id)
+                .and_then(|t| Ok(pages::ticket_detail(base, &t, &helpdesk::list_agents(conn)?)));
             page(base, &format!("Ticket #{id}"), html)
         }
         ("POST", ["tickets", n]) if num(n).is_some() => {
             let f = form(body);
-            let c = helpdesk::TicketChanges { subject: f.get("subject").cloned(), status: f.get("status").cloned(),
-                priority: f.get("priority").cloned(), assignee: f.get("assignee").cloned() };
-            after_form(base, format!("{base}tickets/{n}"), helpdesk::update_ticket(conn, num(n).unwrap_or_default(), &c, &now))
+            let c = helpdesk::TicketChanges {
+                subject: f.get("subject").cloned(),
+                status: f.get("status").cloned(),
+                priority: f.get("priority").cloned(),
+                assignee: f.get("assignee").cloned(),
+            };
+            after_form(
+                base,
+                format!("{base}tickets/{n}"),
+                helpdesk::update_ticket(conn, num(n).unwrap_or_default(), &c, &now),
+            )
         }
         ("POST", ["tickets", n, "comments"]) if num(n).is_some() => {
             let f = form(body);
-            let outcome = helpdesk::add_comment(conn, num(n).unwrap_or_default(), f.get("author").map(String::as_str), f.get("body").map(String::as_str).unwrap_or(""), &now);
+            let outcome = helpdesk::add_comment(
+                conn,
+                num(n).unwrap_or_default(),
+                f.get("author").map(String::as_str),
+                f.get("body").map(String::as_str).unwrap_or(""),
+                &now,
+            );
             after_form(base, format!("{base}tickets/{n}"), outcome)
         }
-        ("POST", ["tickets", n, "delete"]) if num(n).is_some() => after_form(base, base.to_string(), helpdesk::delete_ticket(conn, num(n).unwrap_or_default())),
-        ("GET", ["customers"]) => page(base, "Customers", helpdesk::list_customers(conn).map(|c| pages::customers(base, &c))),
+        ("POST", ["tickets", n, "delete"]) if num(n).is_some() => {
+            after_form(base, base.to_string(), helpdesk::delete_ticket(conn, num(n).unwrap_or_default()))
+        }
+        ("GET", ["customers"]) => {
+            page(base, "Customers", helpdesk::list_customers(conn).map(|c| pages::customers(base, &c)))
+        }
         ("POST", ["customers", n]) if num(n).is_some() => {
             let email = form(body).get("email").cloned().unwrap_or_default();
-            after_form(base, format!("{base}customers"), helpdesk::update_customer_email(conn, num(n).unwrap_or_default(), &email))
+            after_form(
+                base,
+                format!("{base}customers"),
+                helpdesk::update_customer_email(conn, num(n).unwrap_or_default(), &email),
+            )
         }
         ("GET", ["api", "tickets"]) => api(helpdesk::list_tickets(conn, get("q"), get("status"))),
         ("POST", ["api", "tickets"]) => match json_body(body) {
             Ok(t) => api(helpdesk::create_ticket(conn, &t, &now)),
             Err(r) => r,
         },
-        ("GET", ["api", "tickets", n]) if num(n).is_some() => api(helpdesk::get_ticket(conn, num(n).unwrap_or_default())),
+        ("GET", ["api", "tickets", n]) if num(n).is_some() => {
+            api(helpdesk::get_ticket(conn, num(n).unwrap_or_default()))
+        }
         ("PATCH", ["api", "tickets", n]) if num(n).is_some() => match json_body(body) {
             Ok(c) => api(helpdesk::update_ticket(conn, num(n).unwrap_or_default(), &c, &now)),
             Err(r) => r,
         },
-        ("DELETE", ["api", "tickets", n]) if num(n).is_some() => api(helpdesk::delete_ticket(conn, num(n).unwrap_or_default())),
+        ("DELETE", ["api", "tickets", n]) if num(n).is_some() => {
+            api(helpdesk::delete_ticket(conn, num(n).unwrap_or_default()))
+        }
         ("POST", ["api", "tickets", n, "comments"]) if num(n).is_some() => match json_body::<Value>(body) {
-            Ok(v) => api(helpdesk::add_comment(conn, num(n).unwrap_or_default(), v.get("author").and_then(Value::as_str), v.get("body").and_then(Value::as_str).unwrap_or(""), &now)),
+            Ok(v) => api(helpdesk::add_comment(
+                conn,
+                num(n).unwrap_or_default(),
+                v.get("author").and_then(Value::as_str),
+                v.get("body").and_then(Value::as_str).unwrap_or(""),
+                &now,
+            )),
             Err(r) => r,
         },
         ("GET", ["api", "customers"]) => api(helpdesk::list_customers(conn)),
         ("PATCH", ["api", "customers", n]) if num(n).is_some() => match json_body::<Value>(body) {
-            Ok(v) => api(helpdesk::update_customer_email(conn, num(n).unwrap_or_default(), v.get("email").and_then(Value::as_str).unwrap_or(""))),
+            Ok(v) => api(helpdesk::update_customer_email(
+                conn,
+                num(n).unwrap_or_default(),
+                v.get("email").and_then(Value::as_str).unwrap_or(""),
+            )),
             Err(r) => r,
         },
-        _ => (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "application/json")], json!({ "detail": format!("No route {method} /app/{rest}") }).to_string()).into_response(),
+        _ => (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "application/json")],
+            json!({ "detail": format!("No route {method} /app/{rest}") }).to_string(),
+        )
+            .into_response(),
     }
 }
 
 async fn mcp_endpoint(State(state): State<AppState>, Path(id): Path<String>, body: Bytes) -> Response {
     match running_runtime(&state, &id) {
         Err(e) => return e.into_response(),
-        Ok(Runtime::Command { .. }) => return ApiError::not_found("This instance's app has no MCP endpoint here").into_response(),
+        Ok(Runtime::Command { .. }) => {
+            return ApiError::not_found("This instance's app has no MCP endpoint here").into_response()
+        }
         Ok(Runtime::Demo) => {}
     }
     let request: Value = match serde_json::from_slice(&body) {

@@ -25,8 +25,7 @@ fn ticket_json(r: &Row) -> rusqlite::Result<Value> {
     }))
 }
 
-const TICKET_SELECT: &str =
-    "SELECT t.*, c.name AS customer FROM tickets t JOIN customers c ON c.id = t.customer_id";
+const TICKET_SELECT: &str = "SELECT t.*, c.name AS customer FROM tickets t JOIN customers c ON c.id = t.customer_id";
 
 /// Tickets whose subject, body or customer contains `query` (case-insensitive), optionally of one status.
 pub fn list_tickets(conn: &Connection, query: Option<&str>, status: Option<&str>) -> Outcome<Vec<Value>> {
@@ -101,12 +100,20 @@ fn check_agent(conn: &Connection, assignee: &str) -> Outcome<()> {
     let known: bool = conn
         .query_row("SELECT EXISTS (SELECT 1 FROM agents WHERE username = ?1)", [assignee], |r| r.get(0))
         .map_err(db_err)?;
-    if known { Ok(()) } else { Err((400, format!("no agent named '{assignee}'"))) }
+    if known {
+        Ok(())
+    } else {
+        Err((400, format!("no agent named '{assignee}'")))
+    }
 }
 
 fn resolve_customer(conn: &Connection, name: Option<&str>, id: Option<i64>) -> Outcome<i64> {
     let found: Option<i64> = conn
-        .query_row("SELECT id FROM customers WHERE id = ?1 OR lower(name) = lower(?2)", params![id, name.map(str::trim)], |r| r.get(0))
+        .query_row(
+            "SELECT id FROM customers WHERE id = ?1 OR lower(name) = lower(?2)",
+            params![id, name.map(str::trim)],
+            |r| r.get(0),
+        )
         .optional()
         .map_err(db_err)?;
     found.ok_or((400, format!("no customer named '{}'", name.unwrap_or_default())))

@@ -13,23 +13,41 @@ fn tool(name: &str, description: &str, properties: Value, required: &[&str]) -> 
 pub fn tools() -> Value {
     let id = json!({ "type": "integer", "description": "Ticket number" });
     json!([
-        tool("list_tickets", "List tickets, optionally searching subject/body/customer and filtering by status.",
-             json!({ "query": { "type": "string" }, "status": { "type": "string", "enum": helpdesk::STATUSES } }), &[]),
+        tool(
+            "list_tickets",
+            "List tickets, optionally searching subject/body/customer and filtering by status.",
+            json!({ "query": { "type": "string" }, "status": { "type": "string", "enum": helpdesk::STATUSES } }),
+            &[]
+        ),
         tool("get_ticket", "Read one ticket with its comments.", json!({ "id": id }), &["id"]),
-        tool("create_ticket", "Open a new ticket for a customer (by name).",
-             json!({ "subject": { "type": "string" }, "customer": { "type": "string" }, "body": { "type": "string" },
+        tool(
+            "create_ticket",
+            "Open a new ticket for a customer (by name).",
+            json!({ "subject": { "type": "string" }, "customer": { "type": "string" }, "body": { "type": "string" },
                      "priority": { "type": "string", "enum": helpdesk::PRIORITIES }, "assignee": { "type": "string" } }),
-             &["subject", "customer"]),
-        tool("update_ticket", "Change a ticket's subject, status, priority or assignee (\"\" unassigns).",
-             json!({ "id": id, "subject": { "type": "string" }, "status": { "type": "string", "enum": helpdesk::STATUSES },
+            &["subject", "customer"]
+        ),
+        tool(
+            "update_ticket",
+            "Change a ticket's subject, status, priority or assignee (\"\" unassigns).",
+            json!({ "id": id, "subject": { "type": "string" }, "status": { "type": "string", "enum": helpdesk::STATUSES },
                      "priority": { "type": "string", "enum": helpdesk::PRIORITIES }, "assignee": { "type": "string" } }),
-             &["id"]),
+            &["id"]
+        ),
         tool("delete_ticket", "Delete a ticket and its comments.", json!({ "id": id }), &["id"]),
-        tool("add_comment", "Add a comment to a ticket.",
-             json!({ "id": id, "body": { "type": "string" }, "author": { "type": "string" } }), &["id", "body"]),
+        tool(
+            "add_comment",
+            "Add a comment to a ticket.",
+            json!({ "id": id, "body": { "type": "string" }, "author": { "type": "string" } }),
+            &["id", "body"]
+        ),
         tool("list_customers", "List customers with their email and plan.", json!({}), &[]),
-        tool("update_customer_email", "Change a customer's contact email.",
-             json!({ "id": { "type": "integer" }, "email": { "type": "string" } }), &["id", "email"]),
+        tool(
+            "update_customer_email",
+            "Change a customer's contact email.",
+            json!({ "id": { "type": "integer" }, "email": { "type": "string" } }),
+            &["id", "email"]
+        ),
     ])
 }
 
@@ -67,12 +85,16 @@ pub fn handle(conn: &Connection, request: &Value, now: &str) -> Value {
             let name = params.get("name").and_then(Value::as_str).unwrap_or("");
             let args = params.get("arguments").cloned().unwrap_or(json!({}));
             match call(conn, name, &args, now) {
-                Ok(v) => json!({ "content": [{ "type": "text", "text": v.to_string() }], "structuredContent": { "result": v }, "isError": false }),
+                Ok(v) => {
+                    json!({ "content": [{ "type": "text", "text": v.to_string() }], "structuredContent": { "result": v }, "isError": false })
+                }
                 Err(message) => json!({ "content": [{ "type": "text", "text": message }], "isError": true }),
             }
         }
         "ping" => json!({}),
-        _ => return json!({ "jsonrpc": "2.0", "id": id, "error": { "code": -32601, "message": format!("method '{method}' not found") } }),
+        _ => {
+            return json!({ "jsonrpc": "2.0", "id": id, "error": { "code": -32601, "message": format!("method '{method}' not found") } })
+        }
     };
     json!({ "jsonrpc": "2.0", "id": id, "result": result })
 }

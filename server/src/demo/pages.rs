@@ -47,8 +47,11 @@ pub fn ticket_list(base: &str, tickets: &[Value], query: &str, status: &str) -> 
             format!(
                 "<tr><td>#{id}</td><td><a href=\"{base}tickets/{id}\">{subject}</a></td><td>{customer}</td>\
                  <td>{status}</td><td><span class=\"badge {p}\">{p}</span></td><td>{assignee}</td></tr>",
-                id = t["id"], subject = text(t, "subject"), customer = text(t, "customer"),
-                status = text(t, "status"), assignee = text(t, "assignee"),
+                id = t["id"],
+                subject = text(t, "subject"),
+                customer = text(t, "customer"),
+                status = text(t, "status"),
+                assignee = text(t, "assignee"),
             )
         })
         .collect();
@@ -66,11 +69,19 @@ pub fn ticket_list(base: &str, tickets: &[Value], query: &str, status: &str) -> 
 pub fn ticket_detail(base: &str, t: &Value, agents: &[(String, String)]) -> String {
     let id = &t["id"];
     let assignee = t.get("assignee").and_then(Value::as_str).unwrap_or("");
-    let agent_options: String = std::iter::once(format!("<option value=\"\"{}>(unassigned)</option>", if assignee.is_empty() { " selected" } else { "" }))
-        .chain(agents.iter().map(|(u, name)| {
-            format!("<option value=\"{u}\"{}>{} ({u})</option>", if u == assignee { " selected" } else { "" }, esc(name), u = esc(u))
-        }))
-        .collect();
+    let agent_options: String = std::iter::once(format!(
+        "<option value=\"\"{}>(unassigned)</option>",
+        if assignee.is_empty() { " selected" } else { "" }
+    ))
+    .chain(agents.iter().map(|(u, name)| {
+        format!(
+            "<option value=\"{u}\"{}>{} ({u})</option>",
+            if u == assignee { " selected" } else { "" },
+            esc(name),
+            u = esc(u)
+        )
+    }))
+    .collect();
     let comments: String = t["comments"]
         .as_array()
         .into_iter()
@@ -97,10 +108,8 @@ pub fn ticket_detail(base: &str, t: &Value, agents: &[(String, String)]) -> Stri
 }
 
 pub fn new_ticket(base: &str, customers: &[Value]) -> String {
-    let customer_options: String = customers
-        .iter()
-        .map(|c| format!("<option value=\"{n}\">{n}</option>", n = text(c, "name")))
-        .collect();
+    let customer_options: String =
+        customers.iter().map(|c| format!("<option value=\"{n}\">{n}</option>", n = text(c, "name"))).collect();
     format!(
         "<form method=\"post\" action=\"{base}tickets\">\
          <label for=\"subject\">Subject</label><input id=\"subject\" name=\"subject\" size=\"60\" required>\

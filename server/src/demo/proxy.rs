@@ -9,7 +9,15 @@ use crate::state::AppState;
 const FORWARDED: &[&str] = &["content-type", "accept", "cookie", "authorization"];
 const RETURNED: &[&str] = &["content-type", "location", "set-cookie", "cache-control"];
 
-pub async fn forward(state: &AppState, id: &str, rest: &str, method: Method, query: Option<String>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn forward(
+    state: &AppState,
+    id: &str,
+    rest: &str,
+    method: Method,
+    query: Option<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let Some(port) = state.instances.app_port(id) else {
         return ApiError::new(StatusCode::BAD_GATEWAY, format!("Instance '{id}' has no running app")).into_response();
     };

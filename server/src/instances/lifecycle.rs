@@ -52,7 +52,11 @@ pub fn deadline(created_epoch: f64, ttl: Option<i64>, interval: Option<i64>, las
 pub fn split_versioned(key: &str) -> (String, Option<String>) {
     match key.split_once(':') {
         Some((name, version)) if !version.is_empty() => {
-            let version = if version.starts_with(|c: char| c.is_ascii_digit()) { format!("v{version}") } else { version.to_string() };
+            let version = if version.starts_with(|c: char| c.is_ascii_digit()) {
+                format!("v{version}")
+            } else {
+                version.to_string()
+            };
             (name.to_string(), Some(version))
         }
         _ => (key.trim_end_matches(':').to_string(), None),
@@ -71,7 +75,9 @@ pub fn check_fields(req: &CreateRequest, min_interval: i64) -> Result<(), String
     }
     if let Some(i) = req.heartbeat_interval {
         if !(min_interval..=MAX_HEARTBEAT_INTERVAL).contains(&i) {
-            return Err(format!("heartbeat_interval must be between {min_interval} and {MAX_HEARTBEAT_INTERVAL} seconds, got {i}"));
+            return Err(format!(
+                "heartbeat_interval must be between {min_interval} and {MAX_HEARTBEAT_INTERVAL} seconds, got {i}"
+            ));
         }
     }
     if let Some(w) = req.max_wait_seconds {

@@ -50,7 +50,12 @@ impl Instances {
     }
 
     /// Creates an instance and waits until it runs or `max_wait_seconds` pass.
-    pub async fn create(&self, caller: &Caller, req: CreateRequest, request_id: Option<String>) -> Result<InstanceRow, ApiError> {
+    pub async fn create(
+        &self,
+        caller: &Caller,
+        req: CreateRequest,
+        request_id: Option<String>,
+    ) -> Result<InstanceRow, ApiError> {
         lifecycle::check_fields(&req, self.min_heartbeat_interval).map_err(ApiError::bad_request)?;
         let (env_key, key_version) = lifecycle::split_versioned(req.env_key.trim());
         let env = self
@@ -215,7 +220,8 @@ impl Instances {
     pub fn revive(&self) -> Result<(), ApiError> {
         for row in self.store.live_instances()? {
             let runtime = self.catalog.get(&row.env_key).and_then(|e| e.versions.get(&row.version)).map(|v| &v.runtime);
-            let alive = matches!(runtime, Some(Runtime::Demo)) && self.dir(&row.instance_id).join("current.db").exists();
+            let alive =
+                matches!(runtime, Some(Runtime::Demo)) && self.dir(&row.instance_id).join("current.db").exists();
             if alive {
                 self.store.set_status(&row.instance_id, "running", &now_iso())?;
             } else {

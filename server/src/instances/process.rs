@@ -34,9 +34,8 @@ pub fn spawn(
 ) -> std::io::Result<AppProcess> {
     let port = free_port()?;
     let fill = |s: &str| s.replace("{port}", &port.to_string());
-    let (program, args) = command
-        .split_first()
-        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "empty command"))?;
+    let (program, args) =
+        command.split_first().ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "empty command"))?;
     let log = std::fs::File::create(dir.join("app.log"))?;
     let mut cmd = Command::new(fill(program));
     cmd.args(args.iter().map(|a| fill(a)))

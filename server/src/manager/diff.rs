@@ -29,11 +29,8 @@ type Rows = BTreeMap<String, Map<String, Value>>;
 
 /// Rows keyed by primary key (or rowid when the table has none), and the key's columns.
 fn keyed_rows(conn: &Connection, table: &str) -> ApiResult<(Vec<String>, Rows)> {
-    let mut pk: Vec<(i64, String)> = sqlite::columns(conn, table)?
-        .into_iter()
-        .filter(|c| c.pk > 0)
-        .map(|c| (c.pk, c.name))
-        .collect();
+    let mut pk: Vec<(i64, String)> =
+        sqlite::columns(conn, table)?.into_iter().filter(|c| c.pk > 0).map(|c| (c.pk, c.name)).collect();
     pk.sort();
     let pk: Vec<String> = pk.into_iter().map(|(_, n)| n).collect();
     let quoted = table.replace('"', "\"\"");
@@ -51,7 +48,8 @@ fn keyed_rows(conn: &Connection, table: &str) -> ApiResult<(Vec<String>, Rows)> 
         for (i, n) in names.iter().enumerate() {
             data.insert(n.clone(), sqlite::to_json(r.get_ref(i)?));
         }
-        let key_cols: Vec<&str> = if pk.is_empty() { vec!["__rowid__"] } else { pk.iter().map(String::as_str).collect() };
+        let key_cols: Vec<&str> =
+            if pk.is_empty() { vec!["__rowid__"] } else { pk.iter().map(String::as_str).collect() };
         let key = key_cols.iter().map(|c| value_text(&data[*c])).collect::<Vec<_>>().join("|");
         data.remove("__rowid__");
         rows.insert(key, data);
@@ -80,7 +78,9 @@ pub fn structured(dir: &Path, req: &DiffRequest) -> ApiResult<Value> {
     let mut diff = Map::new();
     for table in names {
         let ignored: BTreeSet<&str> = ignore
-            .map(|i| i.fields.iter().chain(i.table_fields.get(&table).into_iter().flatten()).map(String::as_str).collect())
+            .map(|i| {
+                i.fields.iter().chain(i.table_fields.get(&table).into_iter().flatten()).map(String::as_str).collect()
+            })
             .unwrap_or_default();
         let (pk, before) = keyed_rows(&seed, &table).unwrap_or_default();
         let (pk_after, after) = keyed_rows(&current, &table).unwrap_or_default();

@@ -41,7 +41,11 @@ pub fn authorize(state: &AppState, id: &str, headers: &HeaderMap) -> ApiResult<I
     Ok(row)
 }
 
-async fn resources(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+async fn resources(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Value>> {
     authorize(&state, &id, &headers)?;
     Ok(Json(json!([
         { "name": "current", "type": "sqlite", "mode": "rw", "label": "The live database" },

@@ -64,7 +64,9 @@ fn to_sql(v: &Value) -> SqlValue {
     match v {
         Value::Null => SqlValue::Null,
         Value::Bool(b) => SqlValue::Integer(*b as i64),
-        Value::Number(n) => n.as_i64().map(SqlValue::Integer).unwrap_or_else(|| SqlValue::Real(n.as_f64().unwrap_or(0.0))),
+        Value::Number(n) => {
+            n.as_i64().map(SqlValue::Integer).unwrap_or_else(|| SqlValue::Real(n.as_f64().unwrap_or(0.0)))
+        }
         Value::String(s) => SqlValue::Text(s.clone()),
         other => SqlValue::Text(other.to_string()),
     }
@@ -83,9 +85,7 @@ pub fn to_json(v: ValueRef) -> Value {
 
 pub fn run_query(dir: &Path, db: Resource, req: &QueryRequest) -> ApiResult<Value> {
     let conn = open(dir, db)?;
-    let mut stmt = conn
-        .prepare(&req.query)
-        .map_err(|e| refuse(StatusCode::BAD_REQUEST, format!("SQL error: {e}")))?;
+    let mut stmt = conn.prepare(&req.query).map_err(|e| refuse(StatusCode::BAD_REQUEST, format!("SQL error: {e}")))?;
     if !stmt.readonly() && (req.read_only || db == Resource::Seed) {
         let why = if db == Resource::Seed { "the seed database is read-only" } else { "read_only is set" };
         return Err(refuse(StatusCode::FORBIDDEN, format!("Write refused: {why}")));
@@ -134,7 +134,13 @@ pub struct Column {
 pub fn columns(conn: &Connection, table: &str) -> ApiResult<Vec<Column>> {
     let mut stmt = conn.prepare("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1)")?;
     let rows = stmt.query_map([table], |r| {
-        Ok(Column { name: r.get(0)?, sql_type: r.get(1)?, not_null: r.get::<_, i64>(2)? != 0, default: to_json(r.get_ref(3)?), pk: r.get(4)? })
+        Ok(Column {
+            name: r.get(0)?,
+            sql_type: r.get(1)?,
+            not_null: r.get::<_, i64>(2)? != 0,
+            default: to_json(r.get_ref(3)?),
+            pk: r.get(4)?,
+        })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

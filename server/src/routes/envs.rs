@@ -25,11 +25,13 @@ pub async fn list_envs(State(state): State<AppState>, _caller: Caller) -> Json<V
     Json(state.catalog.environments.iter().map(environment_json).collect())
 }
 
-pub async fn get_env(State(state): State<AppState>, _caller: Caller, Path(env_key): Path<String>) -> ApiResult<Json<Value>> {
-    let env = state
-        .catalog
-        .get(&env_key)
-        .ok_or_else(|| ApiError::not_found(format!("Environment '{env_key}' not found")))?;
+pub async fn get_env(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(env_key): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let env =
+        state.catalog.get(&env_key).ok_or_else(|| ApiError::not_found(format!("Environment '{env_key}' not found")))?;
     Ok(Json(environment_json(env)))
 }
 
@@ -38,12 +40,18 @@ pub async fn list_regions(_caller: Caller) -> Json<&'static [&'static str]> {
 }
 
 /// `GET /v1/env/runs?profile_id=&active=active|inactive|all` (protocol §5.3: the key is `active`).
-pub async fn list_runs(State(state): State<AppState>, caller: Caller, RawQuery(query): RawQuery) -> ApiResult<Json<Vec<Value>>> {
+pub async fn list_runs(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<Vec<Value>>> {
     let mut profile_id = None;
     let mut active = "active".to_string();
     for (k, v) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
         match k.as_ref() {
-            "profile_id" if !v.is_empty() => profile_id = Some(if v == "self" { caller.profile_id.clone() } else { v.into_owned() }),
+            "profile_id" if !v.is_empty() => {
+                profile_id = Some(if v == "self" { caller.profile_id.clone() } else { v.into_owned() })
+            }
             "active" | "status" => active = v.into_owned(),
             _ => {}
         }

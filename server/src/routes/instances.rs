@@ -105,7 +105,11 @@ fn filter_from_query(query: Option<String>, caller: &Caller) -> InstanceFilter {
     f
 }
 
-pub async fn list(State(state): State<AppState>, caller: Caller, RawQuery(query): RawQuery) -> ApiResult<Json<Vec<Value>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<Vec<Value>>> {
     let filter = filter_from_query(query, &caller);
     let rows = state.store.list_instances(&caller.team_id, &filter)?;
     Ok(Json(rows.iter().map(|r| instance_json(r, &state.base_url)).collect()))
@@ -123,7 +127,11 @@ pub async fn close(State(state): State<AppState>, caller: Caller, Path(id): Path
 
 /// `DELETE /v1/env/instances/batch?run_id=&profile_id=`: stops the caller's live instances of a
 /// run or a profile (`self` = the caller's).
-pub async fn close_batch(State(state): State<AppState>, caller: Caller, RawQuery(query): RawQuery) -> ApiResult<Json<Vec<Value>>> {
+pub async fn close_batch(
+    State(state): State<AppState>,
+    caller: Caller,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<Vec<Value>>> {
     let mut filter = filter_from_query(query, &caller);
     if filter.run_id.is_none() && filter.profile_id.is_none() {
         return Err(ApiError::bad_request("Give run_id or profile_id to close instances in batch"));

@@ -168,8 +168,10 @@ pub async fn import_task(
     }
     let created_at = req
         .created_at
-        .filter(|c| chrono::NaiveDateTime::parse_from_str(c.trim_end_matches('Z'), "%Y-%m-%dT%H:%M:%S%.f").is_ok()
-            || chrono::DateTime::parse_from_rfc3339(c).is_ok())
+        .filter(|c| {
+            chrono::NaiveDateTime::parse_from_str(c.trim_end_matches('Z'), "%Y-%m-%dT%H:%M:%S%.f").is_ok()
+                || chrono::DateTime::parse_from_rfc3339(c).is_ok()
+        })
         .unwrap_or_else(crate::time::now_iso);
     let project_key = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .find(|(k, _)| k == "project_key")

@@ -14,7 +14,11 @@ use crate::verify::{is_sha256, Job};
 
 /// `GET /v1/verifiers/check?sha256=`: 200 `{"success": false}` for unknown bundles, never a 404
 /// (fleet-python would retry a 404 for seconds).
-pub async fn check(State(state): State<AppState>, _caller: Caller, RawQuery(query): RawQuery) -> ApiResult<Json<Value>> {
+pub async fn check(
+    State(state): State<AppState>,
+    _caller: Caller,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<Value>> {
     let sha = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .find(|(k, _)| k == "sha256")
         .map(|(_, v)| v.into_owned())
@@ -90,7 +94,11 @@ pub async fn execute(
 }
 
 /// `GET /v1/verifiers/{id}`: the verifier of one of the caller's tasks.
-pub async fn get_verifier(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn get_verifier(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let task = state
         .store
         .list_tasks(&caller.team_id, &Default::default())?

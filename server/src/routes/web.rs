@@ -22,7 +22,8 @@ pub struct SignIn {
 /// `POST /v1/session {"api_key"}` -> `{"token", "expires_in", "team_name"}`. The token works as a
 /// bearer key for this team until it expires; the key itself never reaches the page again.
 pub async fn sign_in(State(state): State<AppState>, JsonBody(body): JsonBody<SignIn>) -> ApiResult<Json<Value>> {
-    let caller = state.keys.caller(body.api_key.trim()).cloned().ok_or_else(|| ApiError::unauthorized("Invalid API key"))?;
+    let caller =
+        state.keys.caller(body.api_key.trim()).cloned().ok_or_else(|| ApiError::unauthorized("Invalid API key"))?;
     let team_name = caller.team_name.clone();
     let token = state.sessions.issue(caller);
     Ok(Json(json!({ "token": token, "expires_in": SESSION_TTL.as_secs(), "team_name": team_name })))
@@ -50,19 +51,28 @@ fn content_type(path: &FsPath) -> &'static str {
 /// A file under `dir`, by a relative path of plain segments only (no `..`, no hidden files).
 async fn serve(dir: PathBuf, rel: &str) -> Response {
     let safe = !rel.is_empty()
-        && rel.split('/').all(|seg| !seg.is_empty() && !seg.starts_with('.') && seg.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)));
+        && rel.split('/').all(|seg| {
+            !seg.is_empty()
+                && !seg.starts_with('.')
+                && seg.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        });
     if !safe {
         return ApiError::not_found("Not found").into_response();
     }
     let path = dir.join(rel);
     match tokio::fs::read(&path).await {
-        Ok(bytes) => ([(header::CONTENT_TYPE, content_type(&path)), (header::CACHE_CONTROL, "no-cache")], bytes).into_response(),
+        Ok(bytes) => {
+            ([(header::CONTENT_TYPE, content_type(&path)), (header::CACHE_CONTROL, "no-cache")], bytes).into_response()
+        }
         Err(_) => ApiError::not_found("Not found").into_response(),
     }
 }
 
 fn root_of(state: &AppState) -> Result<PathBuf, Response> {
-    state.static_root.clone().ok_or_else(|| ApiError::not_found("The playground is not served (start with --static-root)").into_response())
+    state
+        .static_root
+        .clone()
+        .ok_or_else(|| ApiError::not_found("The playground is not served (start with --static-root)").into_response())
 }
 
 pub async fn index(State(state): State<AppState>) -> Response {

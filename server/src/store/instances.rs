@@ -118,11 +118,27 @@ impl Store {
                terminated_at, ttl_seconds, heartbeat_interval, last_heartbeat, deadline, created_epoch, request_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
             params![
-                row.instance_id, row.team_id, row.profile_id, row.env_key, row.version, row.data_key,
-                row.data_version, row.region, row.run_id, row.image_type,
-                row.env_variables.as_ref().map(Value::to_string), row.status, row.created_at,
-                row.updated_at, row.terminated_at, row.ttl_seconds, row.heartbeat_interval,
-                row.last_heartbeat, row.deadline, row.created_epoch, row.request_id
+                row.instance_id,
+                row.team_id,
+                row.profile_id,
+                row.env_key,
+                row.version,
+                row.data_key,
+                row.data_version,
+                row.region,
+                row.run_id,
+                row.image_type,
+                row.env_variables.as_ref().map(Value::to_string),
+                row.status,
+                row.created_at,
+                row.updated_at,
+                row.terminated_at,
+                row.ttl_seconds,
+                row.heartbeat_interval,
+                row.last_heartbeat,
+                row.deadline,
+                row.created_epoch,
+                row.request_id
             ],
         )?;
         Ok(Ok(()))
@@ -137,9 +153,7 @@ impl Store {
 
     /// One instance, whatever its team (for the runner routes and the reaper).
     pub fn get_instance_any_team(&self, id: &str) -> rusqlite::Result<Option<InstanceRow>> {
-        self.conn()
-            .query_row("SELECT * FROM instances WHERE instance_id = ?1", params![id], from_row)
-            .optional()
+        self.conn().query_row("SELECT * FROM instances WHERE instance_id = ?1", params![id], from_row).optional()
     }
 
     /// A team's instances matching the filter, newest first.

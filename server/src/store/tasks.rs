@@ -71,10 +71,21 @@ impl Store {
                verifier_code, verifier_id, verifier_version, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             params![
-                t.team_id, t.key, t.prompt, t.environment_id, t.version, t.data_id, t.data_version,
-                t.project_key, json_text(&t.env_variables), json_text(&t.metadata),
-                json_text(&t.output_json_schema), t.verifier_code, t.verifier_id,
-                t.verifier_version, t.created_at
+                t.team_id,
+                t.key,
+                t.prompt,
+                t.environment_id,
+                t.version,
+                t.data_id,
+                t.data_version,
+                t.project_key,
+                json_text(&t.env_variables),
+                json_text(&t.metadata),
+                json_text(&t.output_json_schema),
+                t.verifier_code,
+                t.verifier_id,
+                t.verifier_version,
+                t.created_at
             ],
         )?;
         Ok(n == 1)
@@ -127,9 +138,20 @@ impl Store {
                verifier_version = verifier_version + (verifier_code IS NOT excluded.verifier_code),
                verifier_code = excluded.verifier_code, verifier_id = excluded.verifier_id",
             params![
-                t.team_id, t.key, t.prompt, t.environment_id, t.version, t.data_id, t.data_version,
-                t.project_key, json_text(&t.env_variables), json_text(&t.metadata),
-                json_text(&t.output_json_schema), t.verifier_code, t.verifier_id, t.created_at
+                t.team_id,
+                t.key,
+                t.prompt,
+                t.environment_id,
+                t.version,
+                t.data_id,
+                t.data_version,
+                t.project_key,
+                json_text(&t.env_variables),
+                json_text(&t.metadata),
+                json_text(&t.output_json_schema),
+                t.verifier_code,
+                t.verifier_id,
+                t.created_at
             ],
         )?;
         Ok(())

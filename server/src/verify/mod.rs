@@ -61,7 +61,9 @@ impl Verifier {
             return Err(format!("bundle sha256 is {actual}, not {sha256}"));
         }
         let tmp = self.bundles.join(format!(".{}.tmp", uuid::Uuid::new_v4().simple()));
-        std::fs::write(&tmp, &bytes).and_then(|_| std::fs::rename(&tmp, self.bundle_path(sha256))).map_err(|e| e.to_string())
+        std::fs::write(&tmp, &bytes)
+            .and_then(|_| std::fs::rename(&tmp, self.bundle_path(sha256)))
+            .map_err(|e| e.to_string())
     }
 
     /// Runs the job; every failure (no Python, crash, timeout) is a `success: false` answer.
@@ -86,7 +88,12 @@ impl Verifier {
         answer
     }
 
-    async fn run_python(&self, job: &Job<'_>, result_path: &Path, stderr_path: &Path) -> Result<Value, (&'static str, String)> {
+    async fn run_python(
+        &self,
+        job: &Job<'_>,
+        result_path: &Path,
+        stderr_path: &Path,
+    ) -> Result<Value, (&'static str, String)> {
         let stderr = std::fs::File::create(stderr_path).map_err(|e| ("VerifierCrashed", e.to_string()))?;
         let mut child = tokio::process::Command::new(&self.python)
             .arg("-c")
@@ -112,12 +119,16 @@ impl Verifier {
             Ok(status) => status.map_err(|e| ("VerifierCrashed", e.to_string()))?,
             Err(_) => {
                 let _ = child.kill().await;
-                return Err(("TimeoutError", format!("verifier exceeded its {} s timeout and was stopped", job.timeout.as_secs())));
+                return Err((
+                    "TimeoutError",
+                    format!("verifier exceeded its {} s timeout and was stopped", job.timeout.as_secs()),
+                ));
             }
         };
         let text = std::fs::read_to_string(result_path).map_err(|_| {
             let stderr = std::fs::read_to_string(stderr_path).unwrap_or_default();
-            let tail: String = stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+            let tail: String =
+                stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
             ("VerifierCrashed", format!("the verifier process exited ({status}) without a result. {tail}"))
         })?;
         serde_json::from_str(&text).map_err(|e| ("VerifierCrashed", format!("unreadable verifier result: {e}")))

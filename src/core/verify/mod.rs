@@ -77,8 +77,9 @@ pub fn function_name(code: &str) -> Option<String> {
 impl Bundle {
     /// Bundles verifier source as fleet-python does (minimal requirements: `fleet-python`).
     pub fn new(code: &str) -> Result<Bundle, FleetError> {
-        let function_name = function_name(code)
-            .ok_or_else(|| FleetError::validation("the verifier code defines no top-level function (`def verify(env, ...)`)"))?;
+        let function_name = function_name(code).ok_or_else(|| {
+            FleetError::validation("the verifier code defines no top-level function (`def verify(env, ...)`)")
+        })?;
         let zip = zip::zip_stored(&[("requirements.txt", b"fleet-python"), ("verifier.py", code.as_bytes())]);
         let sha256 = Sha256::digest(&zip).iter().map(|b| format!("{b:02x}")).collect();
         Ok(Bundle { zip, sha256, function_name })
@@ -121,13 +122,20 @@ struct ExecuteBody<'a> {
 }
 
 /// `POST /v1/verifiers/execute`: pickled `(None, *args, {"env": id})` and kwargs.
-pub fn execute_request(config: &ClientConfig, bundle: &Bundle, run: &Execution, upload: bool, ctx: &CallContext) -> HttpRequest {
+pub fn execute_request(
+    config: &ClientConfig,
+    bundle: &Bundle,
+    run: &Execution,
+    upload: bool,
+    ctx: &CallContext,
+) -> HttpRequest {
     let marker = Value::Object(Map::from_iter([("env".to_string(), Value::from(run.instance_id))]));
     let mut positional = vec![Py::None];
     positional.extend(run.args.iter().map(Py::from));
     positional.push(Py::from(&marker));
     let kwargs = run.kwargs.iter().map(|(k, v)| (Py::Str(k.clone()), Py::from(v))).collect();
-    let payload = Py::Dict(vec![(Py::Str("args".into()), Py::Tuple(positional)), (Py::Str("kwargs".into()), Py::Dict(kwargs))]);
+    let payload =
+        Py::Dict(vec![(Py::Str("args".into()), Py::Tuple(positional)), (Py::Str("kwargs".into()), Py::Dict(kwargs))]);
     let mut args_array: Vec<Value> = run.args.to_vec();
     args_array.push(marker);
     let body = ExecuteBody {
@@ -152,7 +160,12 @@ pub fn needs_upload(error: &FleetError) -> bool {
 /// Runs the task's verifier on the server against `target` (§7): bundle the source, ask whether
 /// the server has it (any doubt means "upload"), execute, and upload once more when the server
 /// says it lost the bundle.
-pub async fn verify_detailed<I: Io>(call: &Call<'_, I>, task: &TaskRef, target: &Target, o: &VerifyOptions) -> Result<ExecutionResult, FleetError> {
+pub async fn verify_detailed<I: Io>(
+    call: &Call<'_, I>,
+    task: &TaskRef,
+    target: &Target,
+    o: &VerifyOptions,
+) -> Result<ExecutionResult, FleetError> {
     in_range(o.timeout_seconds, 1, 600, "verify options", "timeoutSeconds")?;
     require_id(&target.instance_id, "instance id")?;
     let verifier = task.verifier.as_ref();
@@ -171,7 +184,11 @@ pub async fn verify_detailed<I: Io>(call: &Call<'_, I>, task: &TaskRef, target: 
     let bundle = Bundle::new(code)?;
     let ctx = call.io.new_call();
     let cached = match call.send(&check_request(&call.client.config, &bundle, &ctx), None).await {
-        Ok(r) => r.status < 400 && matches!(r.body, ResponseBody::Json(_)) && decode::<CheckAnswer, _>(&r, "").is_ok_and(|a| a.success),
+        Ok(r) => {
+            r.status < 400
+                && matches!(r.body, ResponseBody::Json(_))
+                && decode::<CheckAnswer, _>(&r, "").is_ok_and(|a| a.success)
+        }
         Err(e) if e.kind == ErrorKind::Abort => return Err(e),
         Err(_) => false,
     };

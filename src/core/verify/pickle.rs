@@ -117,7 +117,12 @@ mod tests {
     fn python_loads_it_to_the_expected_value() {
         let payload = Py::Dict(vec![
             (Py::Str("args".into()), Py::Tuple(vec![Py::None, Py::from(&json!({ "env": "inst-1" }))])),
-            (Py::Str("kwargs".into()), Py::from(&json!({ "final_answer": "é 5", "n": [1, 300, 70000, -2, 5_000_000_000i64, 1.5, true, null], "exact": [0.1 + 0.2, 5e-324, 12345678901234567000.0] }))),
+            (
+                Py::Str("kwargs".into()),
+                Py::from(
+                    &json!({ "final_answer": "é 5", "n": [1, 300, 70000, -2, 5_000_000_000i64, 1.5, true, null], "exact": [0.1 + 0.2, 5e-324, 12345678901234567000.0] }),
+                ),
+            ),
         ]);
         let hex: String = dumps(&payload).iter().map(|b| format!("{b:02x}")).collect();
         let script = format!(

@@ -43,7 +43,8 @@ fn base64_matches_the_standard() {
 fn execute_body_follows_the_protocol() {
     let bundle = Bundle::new(CODE).unwrap();
     let kwargs = vec![("final_answer".to_string(), json!("5"))];
-    let run = Execution { key: "t1", instance_id: "inst-1", args: &[], kwargs: &kwargs, timeout_s: 30, region: "us-west-1" };
+    let run =
+        Execution { key: "t1", instance_id: "inst-1", args: &[], kwargs: &kwargs, timeout_s: 30, region: "us-west-1" };
     let req = execute_request(&config(), &bundle, &run, false, &ctx());
     let text = req.body.clone().unwrap();
     let at = |k: &str| text.find(&format!("\"{k}\":")).unwrap_or_else(|| panic!("{k} missing in {text}"));
@@ -83,7 +84,8 @@ fn scores_and_failures() {
     assert_eq!(e.kind, ErrorKind::Verification);
     assert!(e.message.contains("ValueError: no ticket"));
     assert_eq!(e.body.as_ref().unwrap()["error"]["traceback"], "T");
-    let passed = ExecutionResult { success: true, result: Some(json!({ "score": 0.75 })), ..ExecutionResult::default() };
+    let passed =
+        ExecutionResult { success: true, result: Some(json!({ "score": 0.75 })), ..ExecutionResult::default() };
     assert_eq!(score_of(&passed).unwrap(), 0.75);
     assert!(needs_upload(&FleetError::new(ErrorKind::BadRequest, "Bundle not found")));
 }
@@ -97,7 +99,10 @@ fn target() -> Target {
 }
 
 fn executed() -> Reply {
-    Reply::Json(200, json!({ "success": true, "execution_time_ms": 12, "result": 1.0, "execution_id": "ex-1", "new_field": 1 }))
+    Reply::Json(
+        200,
+        json!({ "success": true, "execution_time_ms": 12, "result": 1.0, "execution_id": "ex-1", "new_field": 1 }),
+    )
 }
 
 fn bundle_sent(request: &HttpRequest) -> bool {
@@ -131,7 +136,13 @@ fn a_bundle_the_server_lost_is_uploaded_again() {
 #[test]
 fn an_unknown_or_failed_check_means_upload_but_an_abort_stops() {
     let client = client();
-    let io = FakeIo::new([Reply::Text(502, "Bad Gateway"), Reply::Text(502, "x"), Reply::Text(502, "x"), Reply::Text(502, "x"), executed()]);
+    let io = FakeIo::new([
+        Reply::Text(502, "Bad Gateway"),
+        Reply::Text(502, "x"),
+        Reply::Text(502, "x"),
+        Reply::Text(502, "x"),
+        executed(),
+    ]);
     run(verify_detailed(&call(&client, &io), &task(), &target(), &VerifyOptions::default())).unwrap();
     assert!(bundle_sent(io.sent.borrow().last().unwrap()));
     let io = FakeIo::new([Reply::Fail(Failure::Aborted)]);
@@ -144,7 +155,8 @@ fn bad_arguments_are_refused_before_anything_is_sent() {
     let client = client();
     let io = FakeIo::new([]);
     let c = call(&client, &io);
-    let no_code = TaskRef { key: "t".into(), verifier_func: None, verifier: Some(VerifierRef { key: None, code: None }) };
+    let no_code =
+        TaskRef { key: "t".into(), verifier_func: None, verifier: Some(VerifierRef { key: None, code: None }) };
     assert!(run(verify_detailed(&c, &no_code, &target(), &VerifyOptions::default())).is_err());
     let blank = Target { instance_id: " ".into(), region: None };
     assert!(run(verify_detailed(&c, &task(), &blank, &VerifyOptions::default())).is_err());

@@ -90,7 +90,10 @@ mod tests {
 
     #[test]
     fn python_zipfile_opens_it() {
-        let bytes = zip_stored(&[("requirements.txt", b"fleet-python"), ("verifier.py", "def verify(env):\n    return 'é'\n".as_bytes())]);
+        let bytes = zip_stored(&[
+            ("requirements.txt", b"fleet-python"),
+            ("verifier.py", "def verify(env):\n    return 'é'\n".as_bytes()),
+        ]);
         let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         let script = format!(
             "import io, zipfile; z = zipfile.ZipFile(io.BytesIO(bytes.fromhex('{hex}'))); assert z.testzip() is None; \

@@ -1,0 +1,135 @@
+//! flotilla-server and the SDK cannot drift apart: every kind of answer the server gives is read
+//! by the SDK's own decoders (the typed serde models of `flotilla::core`), and the requests are
+//! built by the SDK's own request builders. A field renamed, dropped or retyped on either side
+//! fails here.
+mod support;
+
+use flotilla::core::account::{self, Account};
+use flotilla::core::client::{CallContext, ClientConfig};
+use flotilla::core::envs::{self, Environment, ListRunsOptions, Run};
+use flotilla::core::error::ErrorKind;
+use flotilla::core::http::{HttpRequest, Method};
+use flotilla::core::instances::{self, HeartbeatInfo, Instance, ListInstancesOptions, MakeOptions};
+use flotilla::core::io::{decode, HttpResponse, ResponseBody};
+use flotilla::core::runner::{
+    self, DescribeResult, HealthResult, QueryResult, ResetResult, ResourceList, Runner, StructuredDiff,
+};
+use flotilla::core::tasks::{self, LoadTasksOptions, Task, TaskList, TaskRef};
+use flotilla::core::verify::{self, Bundle, Execution, ExecutionResult};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+use support::*;
+
+/// Sends a request the SDK core built, as the edge would, and returns the raw answer.
+async fn send(http: &reqwest::Client, request: &HttpRequest) -> HttpResponse<Value> {
+    let method = match request.method {
+        Method::Get => reqwest::Method::GET,
+        Method::Post => reqwest::Method::POST,
+        Method::Put => reqwest::Method::PUT,
+        Method::Delete => reqwest::Method::DELETE,
+    };
+    let mut builder = http.request(method, &request.url);
+    for (name, value) in &request.headers {
+        builder = builder.header(name, value);
+    }
+    if let Some(body) = &request.body {
+        builder = builder.body(body.clone());
+    }
+    let response = builder.send().await.expect("request");
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    let body = match serde_json::from_str(&text) {
+        Ok(json) => ResponseBody::Json(json),
+        Err(_) => ResponseBody::Text(text),
+    };
+    HttpResponse { status, retry_after: None, body }
+}
+
+/// Sends and decodes with the SDK's decoder; a decode failure names what did not fit.
+async fn read<T: DeserializeOwned>(http: &reqwest::Client, request: &HttpRequest) -> T {
+    let response = send(http, request).await;
+    decode::<T, Value>(&response, "")
+        .unwrap_or_else(|e| panic!("{} {}: {}", request.method.as_str(), request.url, e.message))
+}
+
+fn ctx() -> CallContext {
+    CallContext { request_id: uuid::Uuid::new_v4().to_string(), timestamp_ms: 1 }
+}
+
+#[tokio::test]
+async fn every_control_plane_answer_fits_the_sdk_models() {
+    let server = Server::start(&data_dir(), &[]);
+    let config = ClientConfig::new(Some(KEY_A.into()), Some(server.base.clone())).unwrap();
+    let http = reqwest::Client::new();
+
+    let account: Account = read(&http, &account::request(&config, &ctx())).await;
+    assert_eq!(account.team_id, "team_a");
+    let catalog: Vec<Environment> = read(&http, &envs::list_request(&config, &ctx())).await;
+    assert!(catalog.iter().any(|e| e.env_key == "helpdesk"));
+    let one: Environment = read(&http, &envs::get_request(&config, "helpdesk", &ctx()).unwrap()).await;
+    assert_eq!(one.env_key, "helpdesk");
+    let regions: Vec<String> = read(&http, &envs::regions_request(&config, &ctx())).await;
+    assert!(!regions.is_empty());
+
+    let filters = LoadTasksOptions { env_key: Some("helpdesk".into()), ..LoadTasksOptions::default() };
+    let list: TaskList = read(&http, &tasks::load_request(&config, &filters, &ctx()).unwrap()).await;
+    let all = tasks::finish_load(list, &filters);
+    assert!(all.len() >= 8, "the demo tasks");
+    let task: Task = read(&http, &tasks::get_request(&config, &all[0].key, &ctx()).unwrap()).await;
+    let task = task.complete();
+    assert!(task.verifier_func.is_some() && !task.env_key.is_empty());
+
+    let options =
+        MakeOptions { env_key: Some("helpdesk".into()), heartbeat_interval: Some(60), ..MakeOptions::default() };
+    let made: Instance = read(&http, &instances::make_request(&config, &options, 60_000.0, &ctx()).unwrap()).await;
+    let id = made.instance_id.clone();
+    assert_eq!((made.status.as_str(), made.heartbeat_interval), ("running", Some(60)));
+    let got: Instance = read(&http, &instances::get_request(&config, &id, &ctx()).unwrap()).await;
+    assert!(got.complete().urls.unwrap().mcp.unwrap().ends_with("mcp"));
+    let listed: Vec<Instance> =
+        read(&http, &instances::list_request(&config, &ListInstancesOptions::default(), &ctx()).unwrap()).await;
+    assert!(listed.iter().any(|i| i.instance_id == id));
+    let beat: HeartbeatInfo = read(&http, &instances::heartbeat_request(&config, &id, None, &ctx()).unwrap()).await;
+    assert!(beat.success && beat.interval_seconds == Some(60));
+    let runs: Vec<Run> = read(&http, &envs::runs_request(&config, &ListRunsOptions::default(), &ctx()).unwrap()).await;
+    assert!(runs.iter().all(|r| r.total_count >= r.running_count));
+
+    // Verification, with the SDK's own bundle and pickled arguments.
+    let task_ref = TaskRef::from(&task);
+    let bundle = Bundle::new(task_ref.verifier_func.as_deref().unwrap()).unwrap();
+    let run = Execution { key: &task.key, instance_id: &id, args: &[], kwargs: &[], timeout_s: 30, region: "local" };
+    let result: ExecutionResult = read(&http, &verify::execute_request(&config, &bundle, &run, true, &ctx())).await;
+    assert!(result.success, "{:?}", result.error);
+    assert!(result.execution_id.is_some(), "the server names the execution");
+
+    // The runner (§8), with the token the control plane hands out.
+    let token: Value = match send(&http, &runner::token_request(&config, &ctx())).await.body {
+        ResponseBody::Json(v) => v,
+        ResponseBody::Text(t) => panic!("token: {t}"),
+    };
+    let runner = Runner { base: made.urls.unwrap().manager.api, token: token["token"].as_str().map(str::to_string) };
+    let resources: ResourceList = read(&http, &runner.resources()).await;
+    assert!(resources.into_vec().iter().any(|r| r.name == "current"));
+    let rows: QueryResult = read(&http, &runner.query("current", "SELECT 1 AS n", None, true).unwrap()).await;
+    assert_eq!(rows.rows.unwrap()[0][0], json!(1));
+    let changed: QueryResult = read(
+        &http,
+        &runner.query("current", "UPDATE tickets SET status = 'closed' WHERE id = 1", None, false).unwrap(),
+    )
+    .await;
+    assert_eq!(changed.rows_affected, Some(1));
+    let described: DescribeResult = read(&http, &runner.describe("current")).await;
+    assert!(described.tables.unwrap().iter().any(|t| t.name == "tickets"));
+    let diff: StructuredDiff = read(&http, &runner.diff()).await;
+    assert!(diff.diff.contains_key("tickets"));
+    let _: ResetResult = read(&http, &runner.reset()).await;
+    let _: HealthResult = read(&http, &runner.health()).await;
+
+    let closed: Instance = read(&http, &instances::close_request(&config, &id, &ctx()).unwrap()).await;
+    assert_eq!(closed.status, "stopped");
+    let gone = send(&http, &instances::heartbeat_request(&config, &id, None, &ctx()).unwrap()).await;
+    let e = decode::<HeartbeatInfo, Value>(&gone, "").unwrap_err();
+    assert!(e.kind == ErrorKind::NotFound || e.status == Some(410), "{e:?}");
+    let missing = send(&http, &tasks::get_request(&config, "no-such-task", &ctx()).unwrap()).await;
+    assert_eq!(decode::<Task, Value>(&missing, "").unwrap_err().kind, ErrorKind::NotFound);
+}

@@ -44,7 +44,7 @@ impl Client {
                 value.as_str().ok_or_else(|| FleetError::validation(format!("header `{name}` must be a string")))?;
             headers.push((name, value.to_string()));
         }
-        let config = ClientConfig::new(o.api_key.or(env_key), o.base_url.or(env_base_url))?.with_headers(headers);
+        let config = ClientConfig::new(o.api_key.or(env_key), o.base_url.or(env_base_url))?.with_headers(headers)?;
         let timeout_ms = o.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
         if !(timeout_ms > 0.0 && timeout_ms.is_finite()) {
             return Err(FleetError::validation("`timeoutMs` must be a positive number"));

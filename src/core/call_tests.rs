@@ -99,6 +99,8 @@ fn client_options_are_checked() {
     assert!(new(json!({ "apiKey": "k", "maxRetries": 11 })).is_err());
     assert!(new(json!({ "apiKey": "k", "timeoutMs": 0 })).is_err());
     assert!(new(json!({ "apiKey": "k", "headers": { "X-A": 1 } })).is_err());
+    assert!(new(json!({ "apiKey": "k", "headers": { "X-A": "a\nInjected: 1" } })).is_err(), "no header injection");
+    assert!(new(json!({ "apiKey": "k", "headers": { "Bad Name": "1" } })).is_err());
     let e = new(json!({ "apiKey": "k", "baseURL": "http://h" })).unwrap_err();
     assert!(e.message.contains("unknown field `baseURL`") && e.message.contains("`fetch`"), "{}", e.message);
     let c = new(json!({ "apiKey": "k", "headers": { "X-A": "1" }, "maxRetries": 0 })).unwrap();

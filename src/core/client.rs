@@ -51,10 +51,21 @@ impl ClientConfig {
         Ok(ClientConfig { api_key, base_url: base_url.trim_end_matches('/').to_string(), extra_headers: Vec::new() })
     }
 
-    /// Adds headers sent on every control-plane call (after the protocol's own).
-    pub fn with_headers(mut self, headers: Vec<(String, String)>) -> Self {
+    /// Adds headers sent on every control-plane call (after the protocol's own). Names must be
+    /// tokens and values free of control characters (as `fetch` itself requires).
+    pub fn with_headers(mut self, headers: Vec<(String, String)>) -> Result<Self, FleetError> {
+        for (name, value) in &headers {
+            let token =
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
+            if !token || value.chars().any(char::is_control) {
+                return Err(FleetError::validation(format!(
+                    "header `{}` is not a valid HTTP header",
+                    name.escape_debug()
+                )));
+            }
+        }
         self.extra_headers = headers;
-        self
+        Ok(self)
     }
 
     pub fn base_url(&self) -> &str {

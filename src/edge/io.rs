@@ -1,28 +1,35 @@
-//! The core's [`Io`] on a JS runtime: one attempt with `fetch` (a per-attempt timeout through an
-//! `AbortController`, chained with the caller's `AbortSignal`), gloo-timers sleeps, the clock,
-//! `crypto.getRandomValues`, and the caller's logger. Bodies are parsed by the JS engine.
-use std::cell::Cell;
+//! The core's [`Io`] on a JS runtime: one attempt with `fetch` (`attempt.js`: a per-attempt
+//! timeout through an `AbortController`, chained with the caller's `AbortSignal`, in one call
+//! across the boundary), gloo-timers sleeps, the clock, `crypto.getRandomValues`, and the
+//! caller's logger. Bodies are parsed by the JS engine.
 use std::rc::Rc;
 
-use gloo_timers::callback::Timeout;
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Array, Function, Object, Promise, Reflect};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, RequestInit};
+use web_sys::AbortSignal;
 
 use super::client::Client;
 use super::runtime::{now_ms, prop, random, random_bytes};
-use super::timers::{millis, sleep, SignalListener};
+use super::timers::sleep;
 use crate::core::http::HttpRequest;
 use crate::core::io::{Failure, HttpResponse, Io, JsonBody, Level, LogValue, ResponseBody};
 
-#[wasm_bindgen]
+#[wasm_bindgen(module = "/src/edge/attempt.js")]
 extern "C" {
-    /// `JSON.parse` on the JS string as it is (js-sys's takes a `&str`: a copy into the wasm and
-    /// back for every body).
-    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
-    fn parse_json(text: &JsValue) -> Result<JsValue, JsValue>;
+    /// One attempt: see `attempt.js`. Resolves to `[status, retryAfter, body, isJson]`.
+    /// `header_lines` is `name\nvalue\nname\nvalue...`: one string across the boundary
+    /// (header names and values never hold a line break; `ClientConfig` refuses them).
+    fn attempt(
+        fetch: &Function,
+        url: &str,
+        method: &str,
+        header_lines: &str,
+        body: Option<&str>,
+        timeout_ms: f64,
+        signal: Option<&AbortSignal>,
+    ) -> Promise;
 }
 
 /// A JSON body as the engine parsed it, decoded field by field with serde-wasm-bindgen.
@@ -38,18 +45,6 @@ pub struct WebIo {
     pub signal: Option<AbortSignal>,
 }
 
-fn network(e: &JsValue) -> Failure {
-    let reason = prop(e, "message").as_string().unwrap_or_else(|| "network error".into());
-    match prop(&prop(e, "cause"), "code").as_string() {
-        Some(code) => Failure::Network(format!("{reason}: {code}")),
-        None => Failure::Network(reason),
-    }
-}
-
-fn not_a(what: &str) -> Failure {
-    Failure::Network(format!("`fetch` {what}"))
-}
-
 impl Io for WebIo {
     type Json = JsValue;
 
@@ -57,62 +52,34 @@ impl Io for WebIo {
         if self.signal.as_ref().is_some_and(AbortSignal::aborted) {
             return Err(Failure::Aborted);
         }
-        let controller = AbortController::new().map_err(|e| network(&e))?;
-        let timed_out = Rc::new(Cell::new(false));
-        let _timer = {
-            let (flag, controller) = (timed_out.clone(), controller.clone());
-            Timeout::new(millis(timeout_ms), move || {
-                flag.set(true);
-                controller.abort();
-            })
-        };
-        let _listener = self.signal.as_ref().map(|s| {
-            let controller = controller.clone();
-            SignalListener::new(s, move || controller.abort())
-        });
-        let failed = |e: JsValue| {
-            if self.signal.as_ref().is_some_and(AbortSignal::aborted) {
-                Failure::Aborted
-            } else if timed_out.get() {
-                Failure::TimedOut
-            } else {
-                network(&e)
+        let mut lines = String::with_capacity(256);
+        for (name, value) in &request.headers {
+            lines.push_str(name);
+            lines.push('\n');
+            lines.push_str(value);
+            lines.push('\n');
+        }
+        let (method, body, signal) = (request.method.as_str(), request.body.as_deref(), self.signal.as_ref());
+        let pending = attempt(&self.client.fetch, &request.url, method, &lines, body, timeout_ms.max(0.0), signal);
+        let answer = match JsFuture::from(pending).await {
+            Ok(answer) => Array::from(&answer),
+            Err(failure) => {
+                let failure = Array::from(&failure);
+                let message = failure.get(1).as_string().unwrap_or_else(|| "network error".into());
+                return Err(match failure.get(0).as_string().as_deref() {
+                    Some("aborted") => Failure::Aborted,
+                    Some("timeout") => Failure::TimedOut,
+                    _ => Failure::Network(message),
+                });
             }
         };
-        // A plain object of headers: `fetch` builds its `Headers` from it in one step.
-        let headers = Object::new();
-        for (name, value) in &request.headers {
-            let _ = Reflect::set(&headers, &JsValue::from_str(name), &JsValue::from_str(value));
-        }
-        let init = RequestInit::new();
-        init.set_method(request.method.as_str());
-        init.set_headers(&headers);
-        init.set_signal(Some(&controller.signal()));
-        if let Some(body) = &request.body {
-            init.set_body(&JsValue::from_str(body));
-        }
-        let sent =
-            self.client.fetch.call2(&JsValue::UNDEFINED, &JsValue::from_str(&request.url), &init).map_err(&failed)?;
-        let promise: Promise = sent.dyn_into().map_err(|_| not_a("did not return a Promise"))?;
-        // Read duck-typed (status, headers.get, text()), so any fetch-like function works.
-        let response = JsFuture::from(promise).await.map_err(&failed)?;
-        let status = prop(&response, "status").as_f64().filter(|s| (100.0..600.0).contains(s));
-        let status = status.ok_or_else(|| not_a("did not resolve to a Response"))? as u16;
-        let headers = prop(&response, "headers");
-        let retry_after = prop(&headers, "get")
-            .dyn_into::<Function>()
-            .ok()
-            .and_then(|get| get.call1(&headers, &JsValue::from_str("retry-after")).ok())
-            .and_then(|v| v.as_string());
-        let text: Function = prop(&response, "text").dyn_into().map_err(|_| not_a("gave a response without text()"))?;
-        let text: Promise =
-            text.call0(&response).map_err(&failed)?.dyn_into().map_err(|_| not_a("text() gave no Promise"))?;
-        let text = JsFuture::from(text).await.map_err(&failed)?;
-        let body = match parse_json(&text) {
-            Ok(json) => ResponseBody::Json(json),
-            Err(_) => ResponseBody::Text(text.as_string().unwrap_or_default()),
+        let status = answer.get(0).as_f64().filter(|s| (100.0..600.0).contains(s));
+        let status = status.ok_or_else(|| Failure::Network("`fetch` did not resolve to a Response".into()))? as u16;
+        let body = match answer.get(3).as_bool() {
+            Some(true) => ResponseBody::Json(answer.get(2)),
+            _ => ResponseBody::Text(answer.get(2).as_string().unwrap_or_default()),
         };
-        Ok(HttpResponse { status, retry_after, body })
+        Ok(HttpResponse { status, retry_after: answer.get(1).as_string(), body })
     }
 
     async fn sleep(&self, ms: f64) -> Result<(), Failure> {

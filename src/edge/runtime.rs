@@ -43,19 +43,33 @@ pub fn node_env(name: &str) -> Option<String> {
 
 /// 16 bytes from `crypto.getRandomValues` (Math.random where there is no WebCrypto).
 pub fn random_bytes() -> [u8; 16] {
-    let mut bytes = [0u8; 16];
-    let crypto = global_property(&["crypto"]);
-    if let Ok(get_random) = prop(&crypto, "getRandomValues").dyn_into::<Function>() {
-        let buffer = js_sys::Uint8Array::new_with_length(16);
-        if get_random.call1(&crypto, &buffer).is_ok() {
-            buffer.copy_to(&mut bytes);
-            return bytes;
+    RANDOM_POOL.with(|pool| {
+        let mut pool = pool.borrow_mut();
+        let (buffer, used) = &mut *pool;
+        if *used + 16 > buffer.len() {
+            // One call to `crypto.getRandomValues` serves 64 request ids.
+            if fill_random(buffer).is_err() {
+                buffer.iter_mut().for_each(|b| *b = (Math::random() * 256.0) as u8);
+            }
+            *used = 0;
         }
-    }
-    for b in bytes.iter_mut() {
-        *b = (Math::random() * 256.0) as u8;
-    }
-    bytes
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&buffer[*used..*used + 16]);
+        *used += 16;
+        bytes
+    })
+}
+
+thread_local! {
+    /// Random bytes fetched ahead, and how many are used.
+    static RANDOM_POOL: std::cell::RefCell<([u8; 1024], usize)> = const { std::cell::RefCell::new(([0; 1024], 1024)) };
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `crypto.getRandomValues` writing straight into wasm memory (throws where there is none).
+    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues, catch)]
+    fn fill_random(buffer: &mut [u8]) -> Result<JsValue, JsValue>;
 }
 
 /// Uniform in [0, 1), for jitter.

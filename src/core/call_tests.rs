@@ -102,7 +102,7 @@ fn client_options_are_checked() {
     assert!(new(json!({ "apiKey": "k", "headers": { "X-A": "a\nInjected: 1" } })).is_err(), "no header injection");
     assert!(new(json!({ "apiKey": "k", "headers": { "Bad Name": "1" } })).is_err());
     let e = new(json!({ "apiKey": "k", "baseURL": "http://h" })).unwrap_err();
-    assert!(e.message.contains("unknown field `baseURL`") && e.message.contains("`fetch`"), "{}", e.message);
+    assert!(e.message.contains("unknown option `baseURL`") && e.message.contains("fetch"), "{}", e.message);
     let c = new(json!({ "apiKey": "k", "headers": { "X-A": "1" }, "maxRetries": 0 })).unwrap();
     assert_eq!((c.policy.max_retries, c.timeout_ms), (0, DEFAULT_TIMEOUT_MS));
     let from_env = Client::new(ClientOptions::default(), Some("env-key".into()), Some("http://e".into())).unwrap();

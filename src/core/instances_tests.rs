@@ -73,7 +73,7 @@ fn invalid_make_options_are_refused_before_sending() {
     let e = make_options(json!({ "envKey": "e", "ttlSecond": 5 })).unwrap_err();
     assert!(e.message.contains("`ttlSecond`"), "{}", e.message);
     let e = parse::<AttachOptions>(json!({ "ttlSeconds": 5 }), "instance options").unwrap_err();
-    assert!(e.message.contains("unknown field `ttlSeconds`"), "{}", e.message);
+    assert!(e.message.contains("unknown option `ttlSeconds`"), "{}", e.message);
 }
 
 #[test]

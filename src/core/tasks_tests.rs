@@ -35,7 +35,7 @@ fn query_follows_protocol_order_with_repeated_keys() {
 fn bad_filters_are_validation_errors() {
     assert!(load_request(&config(), &filters(json!({ "keys": [""] })), &ctx()).is_err());
     let e = parse::<LoadTasksOptions>(json!({ "envkey": "x" }), "loadTasks filters").unwrap_err();
-    assert!(e.message.contains("unknown field `envkey`"), "{}", e.message);
+    assert!(e.message.contains("unknown option `envkey`"), "{}", e.message);
     assert!(parse::<LoadTasksOptions>(json!({ "keys": "t1" }), "f").is_err());
 }
 

@@ -1,10 +1,9 @@
 //! The TypeScript declarations (`src/edge/types.rs`, which land in the package's `.d.ts`) and
 //! the Rust models they describe must agree field by field: this test fails when a field is
 //! added, removed, renamed or made nullable on one side only.
-use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::account::Account;
@@ -66,34 +65,9 @@ fn output<T: Serialize + Default>() -> Fields {
     }
 }
 
-/// A deserializer that only records the field names a struct asks for.
-struct Probe<'a>(&'a Cell<&'static [&'static str]>);
-
-impl<'de> Deserializer<'de> for Probe<'_> {
-    type Error = de::value::Error;
-    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
-        Err(de::Error::custom("not a struct"))
-    }
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        fields: &'static [&'static str],
-        _: V,
-    ) -> Result<V::Value, Self::Error> {
-        self.0.set(fields);
-        Err(de::Error::custom("probed"))
-    }
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
-        unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
-    }
-}
-
 /// The keys an options struct accepts from JavaScript.
 fn input<T: DeserializeOwned>() -> BTreeSet<String> {
-    let fields = Cell::new(&[][..]);
-    let _ = T::deserialize(Probe(&fields));
-    fields.get().iter().map(|f| f.to_string()).collect()
+    super::options::field_names::<T>().iter().map(|f| f.to_string()).collect()
 }
 
 fn outputs() -> Vec<(&'static str, Fields)> {

@@ -17,6 +17,7 @@ use super::options::without;
 use super::runtime::{self, prop};
 use crate::core::call::{Call, Client as CoreClient, ClientOptions};
 use crate::core::error::FleetError;
+use crate::core::options::{self, OptionsObject};
 
 /// A configured client: the core client plus what only JS can hold.
 pub struct Client {
@@ -136,10 +137,7 @@ pub fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, FleetError> {
 /// A plain JS value -> JSON. Functions, symbols and other non-JSON values are refused with a
 /// `ValidationError`, before anything is sent.
 pub fn from_js(value: &JsValue, what: &str) -> Result<serde_json::Value, FleetError> {
-    // `JSON.stringify` throws on a cycle (which would recurse without end below) and a BigInt.
-    if value.is_object() && js_sys::JSON::stringify(value).is_err() {
-        return Err(FleetError::validation(format!("{what} must be plain JSON data (no cycles, no BigInt)")));
-    }
+    plain_json(value, what)?;
     serde_wasm_bindgen::from_value(value.clone()).map_err(|e| {
         FleetError::validation(format!(
             "{what} must be plain JSON data (not a function, symbol or class instance): {e}"
@@ -147,10 +145,43 @@ pub fn from_js(value: &JsValue, what: &str) -> Result<serde_json::Value, FleetEr
     })
 }
 
-/// An options object -> its typed struct: unknown keys and wrong types are `ValidationError`s
-/// naming the key.
+/// `JSON.stringify` throws on a cycle (which would recurse without end in a decoder) and a BigInt.
+fn plain_json(value: &JsValue, what: &str) -> Result<(), FleetError> {
+    if value.is_object() && js_sys::JSON::stringify(value).is_err() {
+        return Err(FleetError::validation(format!("{what} must be plain JSON data (no cycles, no BigInt)")));
+    }
+    Ok(())
+}
+
+/// A JS object read by serde-wasm-bindgen, key by key, for [`options::read`].
+struct JsOptions(Object);
+
+impl OptionsObject for JsOptions {
+    fn keys(&self) -> Vec<String> {
+        Object::keys(&self.0).iter().filter_map(|k| k.as_string()).collect()
+    }
+    fn decode<T: DeserializeOwned>(&self) -> Result<T, String> {
+        serde_wasm_bindgen::from_value(self.0.clone().into()).map_err(|e| e.to_string())
+    }
+    fn decode_only<T: DeserializeOwned>(&self, key: &str) -> Result<T, String> {
+        let only = Object::new();
+        let key = JsValue::from_str(key);
+        let _ = js_sys::Reflect::set(&only, &key, &js_sys::Reflect::get(&self.0, &key).unwrap_or(JsValue::UNDEFINED));
+        serde_wasm_bindgen::from_value(only.into()).map_err(|e| e.to_string())
+    }
+}
+
+/// An options object -> its typed struct (`null`/`undefined`: all defaults). Unknown keys and
+/// wrong types are `ValidationError`s naming the key.
 pub fn parse_options<T: DeserializeOwned>(value: &JsValue, what: &str) -> Result<T, FleetError> {
-    crate::core::options::parse(from_js(value, what)?, what)
+    if value.is_undefined() || value.is_null() {
+        return options::read(&JsOptions(Object::new()), what);
+    }
+    if !value.is_object() || js_sys::Array::is_array(value) {
+        return Err(FleetError::validation(format!("{what} must be an object")));
+    }
+    plain_json(value, what)?;
+    options::read(&JsOptions(value.clone().unchecked_into()), what)
 }
 
 /// A string argument. wasm-bindgen's own conversion of a `String` parameter trusts the caller (a

@@ -239,7 +239,7 @@ test('bad arguments are ValidationErrors and send nothing', async () => {
   }
   assert.equal(sent, 0);
   assert.throws(() => new F.Fleet({ baseUrl: 'ftp://x', apiKey: 'k' }), F.ValidationError);
-  assert.throws(() => new F.Fleet({ apiKey: 'k', retries: 2 }), /unknown field `retries`, expected one of `apiKey`/);
+  assert.throws(() => new F.Fleet({ apiKey: 'k', retries: 2 }), /unknown option `retries` \(expected one of: apiKey, baseUrl/);
 });
 
 test('module functions use a default client', async () => {

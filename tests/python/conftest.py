@@ -33,7 +33,17 @@ def start_server(data_dir, *args):
 
 @pytest.fixture(scope="session")
 def server():
-    proc, info = start_server(tempfile.mkdtemp(prefix="flotilla-pytest-"))
+    """The shared server: the local team (first key) and a second team, for isolation tests."""
+    data_dir = tempfile.mkdtemp(prefix="flotilla-pytest-")
+    keys = {"keys": [
+        {"key": "flt_pytest_local_key", "team_id": "team_local", "team_name": "Local Team",
+         "profile_id": "profile_dev", "profile_name": "dev", "instance_limit": 50},
+        {"key": "flt_pytest_other_key", "team_id": "team_other", "team_name": "Other",
+         "profile_id": "profile_other", "profile_name": "other", "instance_limit": 5},
+    ]}
+    with open(os.path.join(data_dir, "api-keys.json"), "w") as f:
+        json.dump(keys, f)
+    proc, info = start_server(data_dir)
     yield info
     proc.terminate()
     proc.wait(timeout=10)

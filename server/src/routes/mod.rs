@@ -3,7 +3,9 @@
 mod account;
 mod envs;
 pub mod instances;
+mod sessions;
 mod tasks;
+mod traces;
 mod verifiers;
 mod web;
 
@@ -44,7 +46,14 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/verifiers/check", get(verifiers::check))
         .route("/v1/verifiers/execute", post(verifiers::execute))
         .route("/v1/verifiers/{id}", get(verifiers::get_verifier))
-        .route("/v1/session", post(web::sign_in).delete(web::sign_out));
+        .route("/v1/session", post(web::sign_in).delete(web::sign_out))
+        .route("/v1/traces/jobs", post(traces::create_trace_job))
+        .route("/v1/traces/logs", post(traces::log))
+        .route("/v1/sessions/ingest", post(traces::ingest_session))
+        .route("/v1/sessions/job/{job_id}", get(sessions::job_sessions))
+        .route("/v1/sessions/{session_id}/transcript", get(sessions::transcript))
+        .route("/v1/jobs", get(traces::list_jobs).post(traces::create_job))
+        .route("/v1/jobs/{job_id}", get(traces::get_job));
     Router::new()
         .route("/health", get(health))
         .route("/", get(web::index))

@@ -10,6 +10,8 @@ use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult};
 use crate::keys::Caller;
 use crate::state::AppState;
+use crate::store::ExecutionRow;
+use crate::time::now_iso;
 use crate::verify::{is_sha256, Job};
 
 /// `GET /v1/verifiers/check?sha256=`: 200 `{"success": false}` for unknown bundles, never a 404
@@ -89,8 +91,44 @@ pub async fn execute(
     let mut answer = state.verifier.execute(job).await;
     answer["key"] = json!(req.key);
     answer["bundle_cache_hit"] = json!(req.bundle.is_none());
+    if let Some(task) = state.store.get_task(&caller.team_id, &req.key)? {
+        answer["version"] = json!(task.verifier_version);
+        answer["verifier_id"] = json!(task.verifier_id.unwrap_or_else(|| format!("ver_{}", task.key)));
+    }
+    record(&state, &caller, &req.key, instance_id, &answer)?;
     tracing::info!(instance = %instance_id, key = %req.key, success = %answer["success"], "verifier ran");
     Ok(Json(answer))
+}
+
+/// The score of a verifier's result as fleet-python computes it: a number, a boolean, a numeric
+/// string, the `score` of an object; nothing for anything else.
+fn score_of(result: &Value) -> Option<f64> {
+    match result {
+        Value::Number(n) => n.as_f64(),
+        Value::Bool(b) => Some(f64::from(u8::from(*b))),
+        Value::String(s) => s.trim().parse().ok(),
+        Value::Object(m) => m.get("score").and_then(score_of),
+        _ => None,
+    }
+}
+
+/// Keeps the execution, so a session can be completed with its `execution_id` (§9).
+fn record(state: &AppState, caller: &Caller, key: &str, instance_id: &str, answer: &Value) -> ApiResult<()> {
+    let Some(execution_id) = answer["execution_id"].as_str() else { return Ok(()) };
+    let success = answer["success"].as_bool() == Some(true);
+    let row = ExecutionRow {
+        execution_id: execution_id.to_string(),
+        team_id: caller.team_id.clone(),
+        task_key: Some(key.to_string()),
+        instance_id: Some(instance_id.to_string()),
+        success,
+        score: if success { score_of(&answer["result"]) } else { None },
+        stdout: answer["stdout"].as_str().map(str::to_string),
+        execution_time_ms: answer["execution_time_ms"].as_i64().unwrap_or(0),
+        result: Some(answer["result"].clone()).filter(|r| !r.is_null()),
+        created_at: now_iso(),
+    };
+    Ok(state.store.record_execution(&row)?)
 }
 
 /// `GET /v1/verifiers/{id}`: the verifier of one of the caller's tasks.

@@ -1,8 +1,10 @@
-//! Durable state in SQLite (WAL mode): tasks, instances (and so runs), team runner tokens.
+//! Durable state in SQLite (WAL mode): tasks, instances (and so runs), team runner tokens, and
+//! the evaluation record: jobs, sessions, messages, verifier executions.
 //! Verifier bundles live on disk, by sha256, beside the database.
 mod instances;
 mod tasks;
 mod teams;
+mod traces;
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
@@ -11,6 +13,7 @@ use rusqlite::Connection;
 
 pub use instances::{InsertRefused, InstanceFilter, InstanceRow};
 pub use tasks::{TaskFilter, TaskRow};
+pub use traces::{ExecutionRow, Ingest, IngestRefused, JobRow, MessageRow, SessionRow};
 
 /// The server's database. Calls are short, so one connection behind a mutex is enough.
 pub struct Store {
@@ -76,6 +79,7 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(traces::SCHEMA)?;
         Ok(Store { conn: Mutex::new(conn) })
     }
 

@@ -45,9 +45,24 @@ async fn send(http: &reqwest::Client, request: &HttpRequest) -> HttpResponse<Val
     HttpResponse { status, retry_after: None, body }
 }
 
-/// Sends and decodes with the SDK's decoder; a decode failure names what did not fit.
+/// Sends and decodes with the SDK's decoder; a decode failure names what did not fit. An object
+/// answer must also carry exactly the model's fields: none missing (an optional field the server
+/// dropped or renamed would otherwise read as absent) and none unknown to the SDK.
 async fn read<T: DeserializeOwned>(http: &reqwest::Client, request: &HttpRequest) -> T {
     let response = send(http, request).await;
+    if let ResponseBody::Json(Value::Object(answer)) = &response.body {
+        let fields = flotilla::core::options::field_names::<T>();
+        if !fields.is_empty() {
+            let missing: Vec<&&str> = fields.iter().filter(|f| !answer.contains_key(**f)).collect();
+            let unknown: Vec<&String> = answer.keys().filter(|k| !fields.contains(&k.as_str())).collect();
+            assert!(
+                missing.is_empty() && unknown.is_empty(),
+                "{} {}: the SDK's model lacks {unknown:?}, the server's answer lacks {missing:?}",
+                request.method.as_str(),
+                request.url
+            );
+        }
+    }
     decode::<T, Value>(&response, "")
         .unwrap_or_else(|e| panic!("{} {}: {}", request.method.as_str(), request.url, e.message))
 }

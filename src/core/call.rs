@@ -11,6 +11,9 @@ use super::retry::{Outcome, RetryPolicy};
 /// Fleet's default per-call timeout: 300 s (§2.6).
 pub const DEFAULT_TIMEOUT_MS: f64 = 300_000.0;
 
+/// The longest timeout a JS timer can hold (2^31 - 1 ms, about 24.8 days): longer fires at once.
+pub const MAX_TIMEOUT_MS: f64 = 2_147_483_647.0;
+
 /// A configured client: where to send, with which key, and the defaults of every call.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -46,8 +49,8 @@ impl Client {
         }
         let config = ClientConfig::new(o.api_key.or(env_key), o.base_url.or(env_base_url))?.with_headers(headers)?;
         let timeout_ms = o.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS);
-        if !(timeout_ms > 0.0 && timeout_ms.is_finite()) {
-            return Err(FleetError::validation("`timeoutMs` must be a positive number"));
+        if !(timeout_ms > 0.0 && timeout_ms <= MAX_TIMEOUT_MS) {
+            return Err(FleetError::validation("`timeoutMs` must be a positive number of ms (at most 2147483647)"));
         }
         let max_retries = o.max_retries.unwrap_or(3);
         if max_retries > 10 {

@@ -98,6 +98,13 @@ fn client_options_are_checked() {
     assert!(new(json!({})).unwrap_err().message.contains("FLEET_API_KEY"));
     assert!(new(json!({ "apiKey": "k", "maxRetries": 11 })).is_err());
     assert!(new(json!({ "apiKey": "k", "timeoutMs": 0 })).is_err());
+    assert!(new(json!({ "apiKey": "k", "timeoutMs": 3_000_000_000u64 })).is_err(), "past what a JS timer holds");
+    assert!(
+        new(json!({ "apiKey": "k", "headers": { "x-request-id": "fixed" } })).is_err(),
+        "protocol headers are ours"
+    );
+    assert!(new(json!({ "apiKey": "k", "headers": { "X-A": "é" } })).is_err(), "fetch takes ASCII header values");
+    assert!(new(json!({ "apiKey": "clé" })).is_err());
     assert!(new(json!({ "apiKey": "k", "headers": { "X-A": 1 } })).is_err());
     assert!(new(json!({ "apiKey": "k", "headers": { "X-A": "a\nInjected: 1" } })).is_err(), "no header injection");
     assert!(new(json!({ "apiKey": "k", "headers": { "Bad Name": "1" } })).is_err());

@@ -36,8 +36,8 @@ impl ClientConfig {
                 "No API key: pass `apiKey` to new Fleet({ apiKey }) or, in Node, set FLEET_API_KEY",
             ));
         }
-        if api_key.chars().any(|c| c.is_control() || c == ' ') {
-            return Err(FleetError::validation("The API key contains spaces or control characters"));
+        if !api_key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(FleetError::validation("The API key may hold visible ASCII characters only"));
         }
         let base_url = base_url
             .map(|u| u.trim().to_string())
@@ -52,16 +52,19 @@ impl ClientConfig {
     }
 
     /// Adds headers sent on every control-plane call (after the protocol's own). Names must be
-    /// tokens and values free of control characters (as `fetch` itself requires).
+    /// tokens, not the protocol's own, and values visible ASCII (as every `fetch` accepts).
     pub fn with_headers(mut self, headers: Vec<(String, String)>) -> Result<Self, FleetError> {
         for (name, value) in &headers {
             let token =
                 !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b));
-            if !token || value.chars().any(char::is_control) {
+            if !token || !header_value_ok(value) {
                 return Err(FleetError::validation(format!(
                     "header `{}` is not a valid HTTP header",
                     name.escape_debug()
                 )));
+            }
+            if RESERVED_HEADERS.iter().any(|r| r.eq_ignore_ascii_case(name)) {
+                return Err(FleetError::validation(format!("header `{name}` is set by the SDK itself")));
             }
         }
         self.extra_headers = headers;
@@ -117,6 +120,22 @@ impl ClientConfig {
             replay_safe: method != Method::Put,
         }
     }
+}
+
+/// Headers the protocol sets on every call: a caller's value would contradict them.
+const RESERVED_HEADERS: [&str; 6] = [
+    "Authorization",
+    "X-Request-ID",
+    "X-Request-Timestamp",
+    "X-Fleet-SDK-Language",
+    "X-Fleet-SDK-Version",
+    "Content-Type",
+];
+
+/// Visible ASCII and spaces only: what every `fetch` accepts in a header value, and never a line
+/// break (the edge hands headers to JS as `name\nvalue` lines).
+pub fn header_value_ok(value: &str) -> bool {
+    value.bytes().all(|b| b == b' ' || b == b'\t' || b.is_ascii_graphic())
 }
 
 /// Compact JSON text of a request body, as httpx writes it. Serializing our own body structs

@@ -151,7 +151,8 @@ struct CreateBody<'a> {
 /// The default create timeout (fleet-python's `DEFAULT_CREATE_TIMEOUT`).
 pub const CREATE_TIMEOUT_MS: f64 = 900_000.0;
 
-/// How often a recovered duplicate create polls its instance (fleet-python: 5 s).
+/// How often a recovered duplicate create polls its instance (fleet-python polls every 5 s; a
+/// create takes seconds here, so 1 s answers sooner at a small cost).
 pub const DUPLICATE_POLL_MS: f64 = 1000.0;
 
 /// `name:ver` -> (name, ver) with a `v` added before a leading digit (§5.1).
@@ -286,8 +287,12 @@ pub async fn wait_running<I: Io>(
     interval_ms: f64,
 ) -> Result<Instance, FleetError> {
     let deadline = call.io.now_ms() + budget_ms;
+    let per_call = call.timeout_ms.unwrap_or(call.client.timeout_ms);
     loop {
-        let instance = get(call, id).await?;
+        // Each read gets what is left of the budget, at most the call's own timeout.
+        let left = (deadline - call.io.now_ms()).max(1.0);
+        let bounded = Call { timeout_ms: Some(per_call.min(left)), ..*call };
+        let instance = get(&bounded, id).await?;
         match instance.status.as_str() {
             "running" => return Ok(instance),
             "stopped" | "error" => {
@@ -301,7 +306,7 @@ pub async fn wait_running<I: Io>(
             }
             _ => {}
         }
-        if call.io.now_ms() + interval_ms > deadline {
+        if call.io.now_ms() + interval_ms >= deadline {
             let seconds = (budget_ms / 1000.0) as u64;
             return Err(FleetError::new(
                 ErrorKind::Timeout,

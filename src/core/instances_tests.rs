@@ -178,3 +178,14 @@ fn a_409_without_an_instance_id_and_a_lost_create_are_plain_errors() {
     assert_eq!(run(make(&call(&client, &io), &options)).unwrap_err().kind, ErrorKind::Connection);
     assert_eq!(io.sent.borrow().len(), 4, "creates are retried: the server de-duplicates them");
 }
+
+#[test]
+fn each_poll_gets_what_is_left_of_the_budget_and_creates_get_the_create_timeout() {
+    let client = client();
+    let io = FakeIo::new((0..3).map(|_| Reply::Json(200, wire_instance("x", "pending"))));
+    let _ = run(wait_running(&call(&client, &io), "x", 2500.0, 1000.0));
+    assert_eq!(*io.timeouts.borrow(), [1000.0, 1000.0, 500.0], "never past the budget (client timeout 1000 ms)");
+    let io = FakeIo::new([Reply::Json(200, wire_instance("i", "running"))]);
+    run(make(&call(&client, &io), &make_options(json!({ "envKey": "helpdesk" })).unwrap())).unwrap();
+    assert_eq!(*io.timeouts.borrow(), [CREATE_TIMEOUT_MS]);
+}

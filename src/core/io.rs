@@ -126,7 +126,8 @@ pub fn decode<T: DeserializeOwned, J: JsonBody>(response: &HttpResponse<J>, requ
     } else {
         match &response.body {
             ResponseBody::Json(json) => json.decode().map_err(|e| {
-                let model = std::any::type_name::<T>().rsplit("::").next().unwrap_or_default();
+                let name = std::any::type_name::<T>();
+                let model = name.trim_end_matches('>').rsplit("::").next().unwrap_or(name);
                 FleetError::invalid_response(format!("unexpected {} response (reading {model}): {e}", response.status))
             }),
             ResponseBody::Text(_) => {

@@ -20,7 +20,9 @@ pub mod options;
 pub mod query;
 pub mod retry;
 pub mod runner;
+pub mod session;
 pub mod tasks;
+pub mod traces;
 pub mod verify;
 
 #[cfg(test)]

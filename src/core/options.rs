@@ -97,6 +97,10 @@ pub fn require_id(value: &str, what: &str) -> Result<(), FleetError> {
     if value.trim().is_empty() {
         return Err(FleetError::validation(format!("{what} must be a non-empty string")));
     }
+    // `.` and `..` would be folded by URL parsing into another path (`/v1/env/instances/..`).
+    if value == "." || value == ".." {
+        return Err(FleetError::validation(format!("{what} cannot be `{value}`")));
+    }
     Ok(())
 }
 
@@ -169,5 +173,6 @@ mod tests {
         assert!(in_range(None::<u32>, 1, 10, "o", "n").is_ok());
         assert!(non_empty(&Some(" ".into()), "o", "k").is_err());
         assert!(require_id("", "instance id").is_err());
+        assert!(require_id("..", "instance id").is_err() && require_id(".", "task key").is_err());
     }
 }

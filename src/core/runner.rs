@@ -207,6 +207,9 @@ struct TokenAnswer {
     token: String,
 }
 
+/// How long the runner-token fetch may take (§2.5).
+pub const TOKEN_TIMEOUT_MS: f64 = 10_000.0;
+
 /// An env's runner token, fetched once. `Some(None)` remembers that the server has none for us.
 #[derive(Debug, Default)]
 pub struct TokenCache(RefCell<Option<Option<String>>>);
@@ -221,7 +224,9 @@ impl TokenCache {
         }
         let ctx = call.io.new_call();
         let request = token_request(&call.client.config, &ctx);
-        match call.send(&request, None).await {
+        // §2.5: one attempt of 10 s, whatever the call's own settings.
+        let once = Call { client: call.client, io: call.io, timeout_ms: Some(TOKEN_TIMEOUT_MS), single_attempt: true };
+        match once.send(&request, None).await {
             Ok(response) => {
                 let token = match &response.body {
                     ResponseBody::Json(_) if response.status == 200 => {
@@ -229,6 +234,8 @@ impl TokenCache {
                     }
                     _ => None,
                 };
+                // A token that could not be a header value (a line break, non-ASCII) is no token.
+                let token = token.filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_graphic()));
                 *self.0.borrow_mut() = Some(token.clone());
                 Ok(token)
             }

@@ -73,7 +73,9 @@ fn a_server_without_tokens_is_remembered_but_a_lost_answer_is_asked_again() {
     assert!(io.sent.borrow()[1].header("x-runner-token").is_none());
 
     let lost = || Reply::Fail(Failure::TimedOut);
-    let io = FakeIo::new([lost(), lost(), lost(), lost(), ok(), Reply::Json(200, json!({ "token": "late" })), ok()]);
+    assert_eq!(TOKEN_TIMEOUT_MS, 10_000.0);
+    // One lost answer (the token fetch is one attempt, §2.5): the call goes on without a token.
+    let io = FakeIo::new([lost(), ok(), Reply::Json(200, json!({ "token": "late" })), ok()]);
     let tokens = TokenCache::default();
     let c = call(&client, &io);
     for _ in 0..2 {
@@ -134,4 +136,14 @@ fn described_columns_get_js_names() {
         js["tables"][0]["columns"][0],
         json!({ "name": "id", "type": "INTEGER", "notNull": 0, "defaultValue": null, "primaryKey": 1 })
     );
+}
+
+#[test]
+fn a_token_that_cannot_be_a_header_is_no_token() {
+    let client = client();
+    let ok = Reply::Json(200, json!({ "status": "healthy", "timestamp": "t", "service": "s" }));
+    let io = FakeIo::new([Reply::Json(200, json!({ "token": "abc\nX-Injected: 1" })), ok]);
+    let _: HealthResult =
+        run(call_runner(&call(&client, &io), BASE, &TokenCache::default(), |r| Ok(r.health()))).unwrap();
+    assert!(io.sent.borrow()[1].header("x-runner-token").is_none());
 }

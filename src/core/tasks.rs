@@ -90,6 +90,7 @@ impl Task {
 #[derive(Debug, Deserialize)]
 pub struct TaskList {
     pub tasks: Vec<Task>,
+    pub total: Option<i64>,
 }
 
 /// Filters of `loadTasks` (`LoadTasksOptions`).

@@ -30,6 +30,8 @@ pub struct FakeIo {
     /// When set, every sleep reports an abort (the caller's signal fired while waiting).
     pub abort_sleeps: Cell<bool>,
     pub logs: RefCell<Vec<String>>,
+    /// The per-attempt timeout of every request sent, in order.
+    pub timeouts: RefCell<Vec<f64>>,
 }
 
 impl FakeIo {
@@ -53,8 +55,9 @@ impl FakeIo {
 impl Io for FakeIo {
     type Json = Value;
 
-    async fn fetch(&self, request: &HttpRequest, _timeout_ms: f64) -> Result<HttpResponse<Value>, Failure> {
+    async fn fetch(&self, request: &HttpRequest, timeout_ms: f64) -> Result<HttpResponse<Value>, Failure> {
         self.sent.borrow_mut().push(request.clone());
+        self.timeouts.borrow_mut().push(timeout_ms);
         let reply = self.replies.borrow_mut().pop_front();
         match reply.unwrap_or_else(|| panic!("no reply scripted for {} {}", request.method.as_str(), request.url)) {
             Reply::Json(status, json) => Ok(HttpResponse { status, retry_after: None, body: ResponseBody::Json(json) }),

@@ -57,11 +57,9 @@ impl CallOptions {
         };
         let timeout_ms = match prop(value, "timeoutMs") {
             t if t.is_undefined() || t.is_null() => None,
-            t => Some(
-                t.as_f64()
-                    .filter(|n| *n > 0.0 && n.is_finite())
-                    .ok_or_else(|| FleetError::validation("`timeoutMs` must be a positive number"))?,
-            ),
+            t => Some(t.as_f64().filter(|n| *n > 0.0 && *n <= crate::core::call::MAX_TIMEOUT_MS).ok_or_else(|| {
+                FleetError::validation("`timeoutMs` must be a positive number of ms (at most 2147483647)")
+            })?),
         };
         Ok(CallOptions { signal, timeout_ms })
     }

@@ -38,12 +38,12 @@ pub trait Build: FnOnce(&ClientConfig, &CallContext) -> Result<HttpRequest, Flee
 impl<F: FnOnce(&ClientConfig, &CallContext) -> Result<HttpRequest, FleetError> + 'static> Build for F {}
 
 /// Turns an answer (and its request id) into what the Promise resolves to.
-type Finish = Box<dyn FnOnce(&Rc<Client>, HttpResponse<JsValue>, &str) -> Result<JsValue, FleetError>>;
+pub(crate) type Finish = Box<dyn FnOnce(&Rc<Client>, HttpResponse<JsValue>, &str) -> Result<JsValue, FleetError>>;
 
 impl Fleet {
     /// One request, one answer: the shared path (and the one state machine in the wasm) of every
     /// control-plane method that is a single call.
-    fn call(&self, opts: JsValue, build: impl Build, finish: Finish) -> js_sys::Promise {
+    pub(crate) fn call(&self, opts: JsValue, build: impl Build, finish: Finish) -> js_sys::Promise {
         let client = self.client.clone();
         let mut build = Some(build);
         js_call!(client, {
@@ -54,7 +54,7 @@ impl Fleet {
     }
 
     /// Decodes the answer as `T` and hands it to `then`.
-    fn then<T: DeserializeOwned + 'static, R: Into<JsValue>>(
+    pub(crate) fn then<T: DeserializeOwned + 'static, R: Into<JsValue>>(
         &self,
         opts: JsValue,
         build: impl Build,
@@ -64,7 +64,11 @@ impl Fleet {
     }
 
     /// One request whose answer is a plain model.
-    fn plain<T: DeserializeOwned + Serialize + 'static>(&self, opts: JsValue, build: impl Build) -> js_sys::Promise {
+    pub(crate) fn plain<T: DeserializeOwned + Serialize + 'static>(
+        &self,
+        opts: JsValue,
+        build: impl Build,
+    ) -> js_sys::Promise {
         self.call(opts, build, Box::new(|_, r, rid| to_js(&decode::<T, _>(&r, rid)?)))
     }
 
@@ -74,7 +78,7 @@ impl Fleet {
     }
 
     /// Options read now, so that a bad one rejects before anything is sent.
-    fn read<T: DeserializeOwned>(&self, value: &JsValue, what: &str) -> Result<T, js_sys::Promise> {
+    pub(crate) fn read<T: DeserializeOwned>(&self, value: &JsValue, what: &str) -> Result<T, js_sys::Promise> {
         parse_options(value, what).map_err(|e| js_sys::Promise::reject(&self.client.fail(e)))
     }
 }

@@ -20,6 +20,8 @@ struct Driver {
     timer: Option<UnrefTimer>,
     /// When the armed timer fires (epoch ms), to avoid re-arming for the same moment.
     armed_for: Option<f64>,
+    /// Whether the armed timer keeps Node running.
+    armed_keep_alive: bool,
 }
 
 thread_local! {
@@ -61,13 +63,16 @@ fn rearm() {
     DRIVER.with(|d| {
         let mut d = d.borrow_mut();
         let due = d.schedule.next_due();
-        if d.timer.is_some() && due == d.armed_for {
+        // Re-armed when the moment or the keep-alive need changes (an env that asked
+        // `keepProcessAlive` came or went).
+        let keep_alive = d.schedule.payloads().any(|e| e.keep_alive);
+        if d.timer.is_some() && due == d.armed_for && keep_alive == d.armed_keep_alive {
             return;
         }
         d.timer = None;
         d.armed_for = due;
+        d.armed_keep_alive = keep_alive;
         if let Some(due) = due {
-            let keep_alive = d.schedule.payloads().any(|e| e.keep_alive);
             d.timer = UnrefTimer::new(due - now_ms(), keep_alive, fire);
         }
     });

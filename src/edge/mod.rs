@@ -12,9 +12,11 @@ mod options;
 mod runtime;
 mod task;
 mod timers;
+mod traces;
 mod types;
 
 pub use database::Database;
 pub use env::Env;
 pub use fleet::Fleet;
 pub use task::Task;
+pub use traces::Session;

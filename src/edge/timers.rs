@@ -1,7 +1,7 @@
-//! Timers and abort signals. Sleeps (retry backoff, `waitUntilRunning` polls) and per-attempt
-//! timeouts use gloo-timers, which binds the global `setTimeout` (Node, browsers, workers) and
-//! clears a timer when it is dropped. The heartbeat loop's timer is the one exception: see
-//! [`UnrefTimer`].
+//! Timers and abort signals. Sleeps (retry backoff, `waitUntilRunning` polls) use gloo-timers,
+//! which binds the global `setTimeout` (Node, browsers, workers) and clears a timer when it is
+//! dropped. The heartbeat loop's timer is the exception: see [`UnrefTimer`]. (The per-attempt
+//! timeout of a request lives with the request in `attempt.js`.)
 use std::pin::pin;
 
 use futures_util::future::{select, Either};

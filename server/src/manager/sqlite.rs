@@ -96,8 +96,8 @@ pub fn run_query(dir: &Path, db: Resource, req: &QueryRequest) -> ApiResult<Valu
     if stmt.column_count() == 0 {
         let affected = stmt.execute(params).map_err(bad)?;
         return Ok(json!({
-            "success": true, "message": format!("{affected} rows affected"),
-            "rows_affected": affected, "last_insert_id": conn.last_insert_rowid(),
+            "success": true, "message": format!("{affected} rows affected"), "columns": null, "rows": null,
+            "rows_affected": affected, "last_insert_id": conn.last_insert_rowid(), "error": null,
         }));
     }
     let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
@@ -109,6 +109,7 @@ pub fn run_query(dir: &Path, db: Resource, req: &QueryRequest) -> ApiResult<Valu
     }
     Ok(json!({
         "success": true, "message": format!("{} rows", rows.len()), "columns": columns, "rows": rows,
+        "rows_affected": null, "last_insert_id": null, "error": null,
     }))
 }
 
@@ -161,7 +162,9 @@ pub fn describe(dir: &Path, db: Resource) -> ApiResult<Value> {
         Resource::Seed => "seed",
         Resource::Current => "current",
     };
-    Ok(json!({ "success": true, "resource_name": name, "message": format!("{} tables", out.len()), "tables": out }))
+    Ok(
+        json!({ "success": true, "resource_name": name, "message": format!("{} tables", out.len()), "tables": out, "error": null }),
+    )
 }
 
 /// Puts `current` back to the seed with SQLite's online backup, so apps holding it open are fine.

@@ -91,9 +91,13 @@ pub async fn execute(
     let mut answer = state.verifier.execute(job).await;
     answer["key"] = json!(req.key);
     answer["bundle_cache_hit"] = json!(req.bundle.is_none());
+    answer["created_at"] = json!(now_iso());
+    answer["comment"] = Value::Null;
+    answer["display_src"] = Value::Null;
     if let Some(task) = state.store.get_task(&caller.team_id, &req.key)? {
         answer["version"] = json!(task.verifier_version);
         answer["verifier_id"] = json!(task.verifier_id.unwrap_or_else(|| format!("ver_{}", task.key)));
+        answer["display_src"] = json!(task.verifier_code);
     }
     record(&state, &caller, &req.key, instance_id, &answer)?;
     tracing::info!(instance = %instance_id, key = %req.key, success = %answer["success"], "verifier ran");

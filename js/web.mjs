@@ -20,7 +20,8 @@ export function init(source) {
 }
 
 export const {
-  Fleet, Env, Task, Database,
+  Fleet, Env, Task, Database, Session,
   configure, loadTasks, makeEnv, heartbeat, verifyDetailed, listInstances, closeAll, account, listRuns,
+  job, listJobSessions, getSessionTranscript,
 } = wasm;
 export * from './errors.mjs';

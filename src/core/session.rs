@@ -10,7 +10,7 @@ use super::client::{to_json, CallContext, ClientConfig};
 use super::error::FleetError;
 use super::http::{HttpRequest, Method};
 use super::options::non_empty;
-use super::traces::IngestResult;
+use super::traces::{IngestResult, SessionMessage};
 
 /// What `fleet.session(...)` takes (`SessionOptions`).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -158,6 +158,40 @@ impl SessionLog {
             self.options.session_id = Some(answer.session_id.clone());
         }
     }
+}
+
+/// Options of `fleet.createSession` (`CreateSessionOptions`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateSessionOptions {
+    pub model: Option<String>,
+    pub task_key: Option<String>,
+    pub job_id: Option<String>,
+    pub instance_id: Option<String>,
+    pub metadata: Option<Value>,
+    pub started_at: Option<String>,
+    /// Default: `{ role: 'system', content: '[session created]' }`.
+    pub initial_message: Option<SessionMessage>,
+}
+
+/// Options of `fleet.appendMessage` (`AppendMessageOptions`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AppendOptions {
+    pub status: Option<String>,
+    pub ended_at: Option<String>,
+}
+
+/// Options of `fleet.completeSession` (`CompleteSessionOptions`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CompleteOptions {
+    /// Default `completed`.
+    pub status: Option<String>,
+    /// Default: now.
+    pub ended_at: Option<String>,
+    /// Default: `{ role: 'system', content: '[session <status>]' }`.
+    pub final_message: Option<SessionMessage>,
 }
 
 /// Options of `session.complete()` / `fail()` (`EndSessionOptions`).

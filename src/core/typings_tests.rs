@@ -14,7 +14,12 @@ use super::instances::{
     AttachOptions, HeartbeatInfo, Instance, InstanceUrls, ListInstancesOptions, MakeOptions, ManagerUrls, WaitOptions,
 };
 use super::runner::{Column, DescribeResult, HealthResult, QueryResult, ResetResult, Resource, StructuredDiff, Table};
+use super::session::{AppendOptions, CompleteOptions, CreateSessionOptions, EndOptions, SessionOptions};
 use super::tasks::{ImportTaskInput, ImportTaskOptions, LoadTasksOptions, Task, UpdateTaskInput, VerifierRecord};
+use super::traces::{
+    CreateJobOptions, CreatedJob, IngestResult, Job, JobSessions, SessionInfo, SessionInstance, SessionMessage,
+    SessionTask, SessionTranscript, TaskSessions, TranscriptMessage, VerifierExecution,
+};
 use super::verify::{ExecutionResult, VerifyOptions};
 
 const TYPES: &str = include_str!("../edge/types.rs");
@@ -90,6 +95,17 @@ fn outputs() -> Vec<(&'static str, Fields)> {
         ("HealthResult", output::<HealthResult>()),
         ("StructuredDiff", output::<StructuredDiff>()),
         ("VerificationResult", output::<ExecutionResult>()),
+        ("SessionIngestResult", output::<IngestResult>()),
+        ("JobInfo", output::<Job>()),
+        ("CreatedJob", output::<CreatedJob>()),
+        ("VerifierExecution", output::<VerifierExecution>()),
+        ("SessionTask", output::<SessionTask>()),
+        ("SessionInstance", output::<SessionInstance>()),
+        ("SessionInfo", output::<SessionInfo>()),
+        ("TaskSessions", output::<TaskSessions>()),
+        ("JobSessions", output::<JobSessions>()),
+        ("TranscriptMessage", output::<TranscriptMessage>()),
+        ("SessionTranscript", output::<SessionTranscript>()),
     ]
 }
 
@@ -108,6 +124,13 @@ fn inputs() -> Vec<(&'static str, BTreeSet<String>)> {
         ("WaitOptions", input::<WaitOptions>().into_iter().chain(["signal".to_string()]).collect()),
         ("VerifyOptions", input::<VerifyOptions>()),
         ("StartHeartbeatOptions", input::<StartOptions>()),
+        ("SessionOptions", input::<SessionOptions>()),
+        ("EndSessionOptions", input::<EndOptions>()),
+        ("SessionMessage", input::<SessionMessage>()),
+        ("CreateSessionOptions", input::<CreateSessionOptions>()),
+        ("AppendMessageOptions", input::<AppendOptions>()),
+        ("CompleteSessionOptions", input::<CompleteOptions>()),
+        ("CreateJobOptions", input::<CreateJobOptions>()),
     ]
 }
 

@@ -120,3 +120,30 @@ pub fn list_runs(
 ) -> Promise {
     with_default(|f| f.list_runs(filters, opts))
 }
+
+/// `fleet.job` on the default client.
+#[wasm_bindgen(unchecked_return_type = "Promise<string>")]
+pub fn job(
+    #[wasm_bindgen(unchecked_optional_param_type = "string | null")] name: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
+) -> Promise {
+    with_default(|f| f.job(name, opts))
+}
+
+/// `fleet.listJobSessions` on the default client.
+#[wasm_bindgen(js_name = listJobSessions, unchecked_return_type = "Promise<JobSessions>")]
+pub fn list_job_sessions(
+    #[wasm_bindgen(unchecked_param_type = "string", js_name = jobId)] job_id: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
+) -> Promise {
+    with_default(|f| f.list_job_sessions(job_id, opts))
+}
+
+/// `fleet.getSessionTranscript` on the default client.
+#[wasm_bindgen(js_name = getSessionTranscript, unchecked_return_type = "Promise<SessionTranscript>")]
+pub fn get_session_transcript(
+    #[wasm_bindgen(unchecked_param_type = "string", js_name = sessionId)] session_id: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
+) -> Promise {
+    with_default(|f| f.get_session_transcript(session_id, opts))
+}

@@ -12,7 +12,9 @@ use super::runtime::now_ms;
 use crate::core::client::{CallContext, ClientConfig};
 use crate::core::error::FleetError;
 use crate::core::io::decode;
-use crate::core::session::{iso_utc, EndOptions, SessionLog, SessionOptions};
+use crate::core::session::{
+    iso_utc, AppendOptions, CompleteOptions, CreateSessionOptions, EndOptions, SessionLog, SessionOptions,
+};
 use crate::core::traces::{
     self, CreateJobOptions, CreatedJob, IngestBody, IngestResult, Job, JobList, JobSessions, SessionMessage,
     SessionTranscript, TraceJob,
@@ -24,28 +26,6 @@ use crate::core::traces::{
 pub struct Session {
     client: Rc<Client>,
     state: Rc<RefCell<SessionLog>>,
-}
-
-/// Options of `fleet.createSession`.
-#[derive(serde::Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct CreateSessionOptions {
-    model: Option<String>,
-    task_key: Option<String>,
-    job_id: Option<String>,
-    instance_id: Option<String>,
-    metadata: Option<Value>,
-    started_at: Option<String>,
-    initial_message: Option<SessionMessage>,
-}
-
-/// Options of `fleet.appendMessage` and `fleet.completeSession`.
-#[derive(serde::Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct UpdateSessionOptions {
-    status: Option<String>,
-    ended_at: Option<String>,
-    final_message: Option<SessionMessage>,
 }
 
 impl Session {
@@ -207,7 +187,7 @@ impl Fleet {
     ) -> js_sys::Promise {
         let read = self
             .read::<SessionMessage>(&message, "message")
-            .and_then(|m| Ok((m, self.read::<UpdateSessionOptions>(&options, "appendMessage options")?)));
+            .and_then(|m| Ok((m, self.read::<AppendOptions>(&options, "appendMessage options")?)));
         let (message, o) = match read {
             Ok(read) => read,
             Err(rejected) => return rejected,
@@ -224,7 +204,7 @@ impl Fleet {
         #[wasm_bindgen(unchecked_optional_param_type = "CompleteSessionOptions")] options: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
-        let o: UpdateSessionOptions = match self.read(&options, "completeSession options") {
+        let o: CompleteOptions = match self.read(&options, "completeSession options") {
             Ok(o) => o,
             Err(rejected) => return rejected,
         };

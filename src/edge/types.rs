@@ -376,6 +376,196 @@ export interface VerificationResult {
   bundleCacheHit: boolean | null;
 }
 
+/** A session's status. */
+export type SessionStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+/** What `fleet.session(options)` takes; all optional. */
+export interface SessionOptions {
+  /** The job the session belongs to (`await fleet.job(name)`). */
+  jobId?: string;
+  model?: string;
+  taskKey?: string;
+  instanceId?: string;
+  /** The agent's configuration, recorded with the first log. */
+  config?: JsonValue;
+  /** Resume an existing session instead of starting one on the first log. */
+  sessionId?: string;
+}
+
+/** Options of `session.complete()` and `session.fail()`. */
+export interface EndSessionOptions {
+  /** The `executionId` of the verification that scored the session. */
+  verifierExecutionId?: string;
+}
+
+/** The server's answer to a session write. */
+export interface SessionIngestResult {
+  success: boolean;
+  sessionId: string;
+  messageCount: number;
+  createdNewSession: boolean;
+}
+
+/** A message of a session: a role and, as the model API gives them, content and tool calls. */
+export interface SessionMessage {
+  role: string;
+  content?: JsonValue;
+  thinking?: string;
+  toolCalls?: JsonValue[];
+  toolCallId?: string;
+  timestamp?: string;
+  tokens?: number;
+  metadata?: JsonValue;
+}
+
+/** Options of `fleet.createSession`. */
+export interface CreateSessionOptions {
+  model?: string;
+  taskKey?: string;
+  jobId?: string;
+  instanceId?: string;
+  metadata?: JsonValue;
+  startedAt?: string;
+  /** Default: `{ role: 'system', content: '[session created]' }`. */
+  initialMessage?: SessionMessage;
+}
+
+/** Options of `fleet.appendMessage`. */
+export interface AppendMessageOptions {
+  status?: SessionStatus;
+  endedAt?: string;
+}
+
+/** Options of `fleet.completeSession`. */
+export interface CompleteSessionOptions {
+  /** Default `completed`. */
+  status?: SessionStatus;
+  /** Default: now. */
+  endedAt?: string;
+  /** Default: `{ role: 'system', content: '[session <status>]' }`. */
+  finalMessage?: SessionMessage;
+}
+
+/** A job: a named group of sessions (one evaluation run). */
+export interface JobInfo {
+  id: string;
+  name: string | null;
+  createdAt: string | null;
+  status: string | null;
+}
+
+/** What Fleet answers to `createJob` (a hosted run; flotilla-server refuses those). */
+export interface CreatedJob {
+  jobId: string;
+  workflowJobId: string | null;
+  status: string;
+  name: string | null;
+}
+
+/** A hosted job on Fleet's side: the models run there. */
+export interface CreateJobOptions {
+  name?: string;
+  models: string[];
+  passK?: number;
+  envKey?: string;
+  projectKey?: string;
+  taskKeys?: string[];
+  excludedTaskKeys?: string[];
+  maxSteps?: number;
+  maxDurationMinutes?: number;
+  maxConcurrentPerModel?: number;
+  mode?: 'tool-use' | 'computer-use';
+  systemPrompt?: string;
+  modelPrompts?: { [model: string]: JsonValue };
+  harness?: string;
+}
+
+/** How a session's verification ended. */
+export interface VerifierExecution {
+  success: boolean;
+  score: number | null;
+  stdout: string | null;
+  executionTimeMs: number;
+  result: JsonValue | null;
+}
+
+/** The task of a session. */
+export interface SessionTask {
+  key: string;
+  prompt: string;
+  envId: string;
+  envVariables: { [name: string]: JsonValue } | null;
+  createdAt: string | null;
+  version: string | null;
+  verifierFunc: string | null;
+  verifierId: string | null;
+  metadata: JsonValue | null;
+}
+
+/** The instance of a session (no URLs). */
+export interface SessionInstance {
+  instanceId: string;
+  envKey: string;
+  version: string;
+  status: InstanceStatus;
+  subdomain: string;
+  createdAt: string;
+  updatedAt: string;
+  terminatedAt: string | null;
+  teamId: string;
+  region: string;
+  envVariables: JsonValue | null;
+  runId: string | null;
+}
+
+/** One session of a job. */
+export interface SessionInfo {
+  sessionId: string;
+  instance: SessionInstance | null;
+  model: string;
+  status: SessionStatus;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  /** Assistant messages in the transcript. */
+  stepCount: number;
+  verifierExecution: VerifierExecution | null;
+}
+
+/** A job's sessions of one task and how they did. */
+export interface TaskSessions {
+  taskId: string | null;
+  task: SessionTask | null;
+  totalSessions: number;
+  passedSessions: number;
+  passRate: number;
+  averageScore: number | null;
+  sessions: SessionInfo[];
+}
+
+/** `listJobSessions`: every session of a job, grouped by task. */
+export interface JobSessions {
+  jobId: string;
+  totalSessions: number;
+  tasks: TaskSessions[];
+}
+
+/** One message of a transcript. */
+export interface TranscriptMessage {
+  role: string;
+  content: JsonValue | null;
+  toolCalls: JsonValue[] | null;
+  toolCallId: string | null;
+}
+
+/** `getSessionTranscript`: the messages in order, with the task, instance and verification. */
+export interface SessionTranscript {
+  task: SessionTask | null;
+  instance: SessionInstance | null;
+  verifierExecution: VerifierExecution | null;
+  transcript: TranscriptMessage[];
+}
+
 export interface Env {
   /** Closes the instance: `await using env = await fleet.make(...)`. */
   [Symbol.asyncDispose](): Promise<void>;

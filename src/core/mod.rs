@@ -9,6 +9,7 @@ pub mod account;
 pub mod call;
 pub mod classify;
 pub mod client;
+pub mod compare;
 pub mod envs;
 pub mod error;
 pub mod heartbeat;

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::account::Account;
 use super::call::ClientOptions;
+use super::compare::{CompareOptions, Comparison, TaskChange};
 use super::envs::{Environment, ListRunsOptions, Run};
 use super::heartbeat::StartOptions;
 use super::instances::{
@@ -106,6 +107,8 @@ fn outputs() -> Vec<(&'static str, Fields)> {
         ("JobSessions", output::<JobSessions>()),
         ("TranscriptMessage", output::<TranscriptMessage>()),
         ("SessionTranscript", output::<SessionTranscript>()),
+        ("TaskChange", output::<TaskChange>()),
+        ("Comparison", output::<Comparison>()),
     ]
 }
 
@@ -131,6 +134,7 @@ fn inputs() -> Vec<(&'static str, BTreeSet<String>)> {
         ("AppendMessageOptions", input::<AppendOptions>()),
         ("CompleteSessionOptions", input::<CompleteOptions>()),
         ("CreateJobOptions", input::<CreateJobOptions>()),
+        ("CompareOptions", input::<CompareOptions>()),
     ]
 }
 

@@ -1,6 +1,7 @@
 //! The wasm edge: `wasm-bindgen` exports, `fetch` transport, JS timers and errors. It converts
 //! arguments and results and knows nothing of the protocol, which lives in `crate::core`.
 pub(crate) mod client;
+mod compare;
 mod database;
 mod env;
 mod errors;

@@ -566,6 +566,43 @@ export interface SessionTranscript {
   transcript: TranscriptMessage[];
 }
 
+/** Options of `fleet.compare`. */
+export interface CompareOptions {
+  /** Of the interval, in (0, 1); default 0.95. */
+  confidence?: number;
+  /** Bootstrap resamples, 100-100000; default 10000. */
+  resamples?: number;
+}
+
+/** One task both jobs ran. */
+export interface TaskChange {
+  taskKey: string;
+  baselinePassRate: number;
+  candidatePassRate: number;
+  change: number;
+  flipped: 'pass->fail' | 'fail->pass' | null;
+}
+
+/** `fleet.compare`: is the candidate better than the baseline? */
+export interface Comparison {
+  baselineJobId: string;
+  candidateJobId: string;
+  /** Tasks in both jobs, the largest drop first. */
+  tasks: TaskChange[];
+  onlyInBaseline: string[];
+  onlyInCandidate: string[];
+  /** Mean pass rates over the shared tasks, and the change. */
+  baselinePassRate: number;
+  candidatePassRate: number;
+  change: number;
+  /** The paired bootstrap interval of the change, at `confidence`. */
+  intervalLow: number;
+  intervalHigh: number;
+  confidence: number;
+  resamples: number;
+  verdict: 'better' | 'worse' | 'inconclusive';
+}
+
 export interface Env {
   /** Closes the instance: `await using env = await fleet.make(...)`. */
   [Symbol.asyncDispose](): Promise<void>;

@@ -95,3 +95,35 @@ test('bad session input is a ValidationError and sends nothing; the server refus
   await assert.rejects(counting.session({ sessionId: 'ses_nope' }).log([{ role: 'user', content: 'x' }]), F.NotFoundError);
   await assert.rejects(counting.createJob({ models: ['gpt-4o'] }), (e) => e instanceof F.BadRequestError && /hosted agent jobs/.test(e.message));
 });
+
+test('compare: two recorded jobs give per-task changes, flips, an interval and a verdict', async () => {
+  const tasks = Object.fromEntries((await fleet.loadTasks({ envKey: 'helpdesk' })).map((t) => [t.key, t]));
+  const keys = ['helpdesk-close-printer', 'helpdesk-assign-vpn'];
+  // A job where `close` is done when `closes` says so; the other task is never done.
+  const record = async (name, closes) => {
+    const jobId = await fleet.job(name);
+    for (const key of keys) {
+      const env = await tasks[key].makeEnv();
+      const session = fleet.session({ jobId, taskKey: key, model: name });
+      await session.log([{ role: 'user', content: 'go' }], 'ok');
+      if (closes && key === 'helpdesk-close-printer') await env.db().exec("UPDATE tickets SET status = 'closed' WHERE id = 2");
+      const { executionId } = await tasks[key].verifyDetailed(env);
+      await session.complete({ verifierExecutionId: executionId });
+      await env.close();
+    }
+    return jobId;
+  };
+  const baseline = await record('baseline', false);
+  const candidate = await record('candidate', true);
+  const c = await fleet.compare(baseline, candidate);
+  assert.deepEqual([c.baselinePassRate, c.candidatePassRate, c.change], [0, 0.5, 0.5]);
+  assert.deepEqual(c.tasks.map((t) => [t.taskKey, t.change, t.flipped]),
+    [['helpdesk-assign-vpn', 0, null], ['helpdesk-close-printer', 1, 'fail->pass']]);
+  assert.ok(c.intervalLow <= c.change && c.change <= c.intervalHigh);
+  assert.equal(c.verdict, 'inconclusive', 'two tasks cannot rule out chance');
+  assert.deepEqual(await fleet.compare(baseline, candidate), c, 'seeded: the same jobs, the same interval');
+  const reverse = await fleet.compare(candidate, baseline, { confidence: 0.5 });
+  assert.equal(reverse.change, -0.5);
+  await assert.rejects(fleet.compare(baseline, candidate, { confidence: 2 }), F.ValidationError);
+  await assert.rejects(fleet.compare(baseline, 'job_nope'), F.NotFoundError);
+});

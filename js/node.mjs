@@ -5,7 +5,7 @@ import flotilla from './node.cjs';
 export const {
   Fleet, Env, Task, Database, Session,
   configure, loadTasks, makeEnv, heartbeat, verifyDetailed, listInstances, closeAll, account, listRuns,
-  job, listJobSessions, getSessionTranscript,
+  job, listJobSessions, getSessionTranscript, evaluate,
   FleetError, APIError, AuthenticationError, PermissionError, InstanceLimitError, TeamNotFoundError,
   EnvironmentAccessError, BadRequestError, RegionError, EnvironmentNotFoundError, VersionNotFoundError,
   NotFoundError, ConflictError, RateLimitError, ServerError, ConnectionError, TimeoutError, AbortError,

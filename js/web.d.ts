@@ -1,7 +1,7 @@
 // Types of the browser/worker entry (`flotilla/web`, or `flotilla` under a bundler's browser condition).
 export {
   Fleet, Env, Task, Database, Session, configure, loadTasks, makeEnv, heartbeat, verifyDetailed, listInstances, closeAll,
-  account, listRuns, job, listJobSessions, getSessionTranscript,
+  account, listRuns, job, listJobSessions, getSessionTranscript, evaluate,
 } from '../dist/web/flotilla.js';
 export type * from '../dist/web/flotilla.js';
 export * from './errors.js';

@@ -22,6 +22,6 @@ export function init(source) {
 export const {
   Fleet, Env, Task, Database, Session,
   configure, loadTasks, makeEnv, heartbeat, verifyDetailed, listInstances, closeAll, account, listRuns,
-  job, listJobSessions, getSessionTranscript,
+  job, listJobSessions, getSessionTranscript, evaluate,
 } = wasm;
 export * from './errors.mjs';

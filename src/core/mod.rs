@@ -12,6 +12,7 @@ pub mod client;
 pub mod compare;
 pub mod envs;
 pub mod error;
+pub mod evaluate;
 pub mod heartbeat;
 pub mod http;
 pub mod ids;

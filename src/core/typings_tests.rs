@@ -10,6 +10,7 @@ use super::account::Account;
 use super::call::ClientOptions;
 use super::compare::{CompareOptions, Comparison, TaskChange};
 use super::envs::{Environment, ListRunsOptions, Run};
+use super::evaluate::{AttemptResult, EvaluateOptions, Evaluation, Progress};
 use super::heartbeat::StartOptions;
 use super::instances::{
     AttachOptions, HeartbeatInfo, Instance, InstanceUrls, ListInstancesOptions, MakeOptions, ManagerUrls, WaitOptions,
@@ -109,6 +110,9 @@ fn outputs() -> Vec<(&'static str, Fields)> {
         ("SessionTranscript", output::<SessionTranscript>()),
         ("TaskChange", output::<TaskChange>()),
         ("Comparison", output::<Comparison>()),
+        ("EvaluationResult", output::<AttemptResult>()),
+        ("Evaluation", output::<Evaluation>()),
+        ("EvaluationProgress", output::<Progress>()),
     ]
 }
 
@@ -135,6 +139,7 @@ fn inputs() -> Vec<(&'static str, BTreeSet<String>)> {
         ("CompleteSessionOptions", input::<CompleteOptions>()),
         ("CreateJobOptions", input::<CreateJobOptions>()),
         ("CompareOptions", input::<CompareOptions>()),
+        ("EvaluateOptions", input::<EvaluateOptions>()),
     ]
 }
 

@@ -79,6 +79,15 @@ impl EnvInner {
         })
     }
 
+    /// Stops the heartbeat loop and the instance.
+    pub async fn close(self: &Rc<Self>) -> Result<Instance, FleetError> {
+        heartbeat::stop(self.id);
+        let started = start(&self.client, &JsValue::UNDEFINED)?;
+        let data = instances::close(&started.call(), &self.instance_id()).await?;
+        *self.data.borrow_mut() = data.clone();
+        Ok(data)
+    }
+
     /// Keeps the server's latest word on the instance and returns it as a plain object.
     fn store(&self, data: Instance) -> Result<JsValue, FleetError> {
         let js = to_js(&data);

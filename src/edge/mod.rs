@@ -5,6 +5,7 @@ mod compare;
 mod database;
 mod env;
 mod errors;
+mod evaluate;
 mod fleet;
 mod heartbeat;
 mod io;

@@ -147,3 +147,20 @@ pub fn get_session_transcript(
 ) -> Promise {
     with_default(|f| f.get_session_transcript(session_id, opts))
 }
+
+/// Runs an agent on tasks and records it as a job (a session per attempt): see `EvaluateOptions`.
+/// Uses `options.fleet` when given, else the default client.
+#[wasm_bindgen(unchecked_return_type = "Promise<Evaluation>")]
+pub fn evaluate(#[wasm_bindgen(unchecked_param_type = "EvaluateOptions")] options: JsValue) -> Promise {
+    let fleet = super::runtime::prop(&options, "fleet");
+    if fleet.is_undefined() || fleet.is_null() {
+        return with_default(|f| f.evaluate(options));
+    }
+    let rest = super::options::without(&options, &["fleet"]);
+    match super::runtime::prop(&fleet, "evaluate").dyn_into::<js_sys::Function>() {
+        Ok(method) => method.call1(&fleet, &rest).map(|p| Promise::resolve(&p)).unwrap_or_else(|e| Promise::reject(&e)),
+        Err(_) => Promise::reject(&errors::to_js(crate::core::error::FleetError::validation(
+            "evaluate: `fleet` must be a Fleet",
+        ))),
+    }
+}

@@ -29,17 +29,40 @@ pub struct Session {
 }
 
 impl Session {
+    /// A session to log into (the `evaluate` harness makes one per attempt).
+    pub(crate) fn new(client: Rc<Client>, options: SessionOptions) -> Session {
+        Session { client, state: Rc::new(RefCell::new(SessionLog::new(options))) }
+    }
+
+    /// A second handle on the same session (one for the agent, one for the harness).
+    pub(crate) fn share(&self) -> Session {
+        Session { client: self.client.clone(), state: self.state.clone() }
+    }
+
+    pub(crate) fn id(&self) -> Option<String> {
+        self.state.borrow().session_id().map(str::to_string)
+    }
+
+    /// Completes or fails the session.
+    pub(crate) async fn finish(
+        &self,
+        status: &str,
+        execution: Option<&str>,
+        opts: &JsValue,
+    ) -> Result<IngestResult, FleetError> {
+        let started = start(&self.client, opts)?;
+        let ended_at = iso_utc(now_ms());
+        let build = |c: &ClientConfig, ctx: &CallContext| self.state.borrow().end(c, status, &ended_at, execution, ctx);
+        let answer: IngestResult = started.call().fetch(build).await?;
+        self.state.borrow_mut().ended(&answer);
+        Ok(answer)
+    }
+
     fn end(&self, status: &'static str, options: JsValue, opts: JsValue) -> js_sys::Promise {
-        let (client, state) = (self.client.clone(), self.state.clone());
-        js_call!(client, {
+        let session = self.share();
+        js_call!(session.client, {
             let options: EndOptions = parse_options(&options, "session end options")?;
-            let started = start(&client, &opts)?;
-            let ended_at = iso_utc(now_ms());
-            let execution = options.verifier_execution_id.as_deref();
-            let build = |c: &ClientConfig, ctx: &CallContext| state.borrow().end(c, status, &ended_at, execution, ctx);
-            let answer: IngestResult = started.call().fetch(build).await?;
-            state.borrow_mut().ended(&answer);
-            to_js(&answer)
+            to_js(&session.finish(status, options.verifier_execution_id.as_deref(), &opts).await?)
         })
     }
 }

@@ -603,6 +603,65 @@ export interface Comparison {
   verdict: 'better' | 'worse' | 'inconclusive';
 }
 
+/** An agent: does the task in the env, logs its turns to the session, resolves to its final
+ * answer (or undefined). It should stop when `signal` aborts (timeout or the caller's abort). */
+export type Agent = (run: { task: Task; env: Env; session: Session; signal: AbortSignal }) => Promise<JsonValue | undefined> | JsonValue | undefined;
+
+/** Options of `evaluate`. Tasks: `tasks`, else `taskKeys`, `envKey` or `projectKey`. */
+export interface EvaluateOptions {
+  agent: Agent;
+  tasks?: (Task | TaskInfo)[];
+  taskKeys?: string[];
+  envKey?: string;
+  projectKey?: string;
+  /** Recorded as the sessions' model (default `agent`). */
+  model?: string;
+  jobName?: string;
+  /** Attempts at once, 1-64 (default 4). */
+  concurrency?: number;
+  /** Attempts per task, 1-100 (default 1). */
+  passK?: number;
+  /** How long one agent run may take (default 600000 ms): then its signal aborts and it fails. */
+  taskTimeoutMs?: number;
+  /** Stops new attempts, aborts running agents, fails their sessions, closes every env. */
+  signal?: AbortSignal;
+  onProgress?: (progress: EvaluationProgress) => void;
+  /** The client to use (the module function's default client otherwise). */
+  fleet?: Fleet;
+}
+
+/** One attempt of one task. */
+export interface EvaluationResult {
+  taskKey: string;
+  attempt: number;
+  /** The verifier's score; null when the attempt failed before verification. */
+  score: number | null;
+  /** Scored 1. */
+  passed: boolean;
+  sessionId: string | null;
+  instanceId: string | null;
+  error: string | null;
+  seconds: number;
+}
+
+/** What `evaluate` resolves to. */
+export interface Evaluation {
+  jobId: string;
+  passRate: number;
+  results: EvaluationResult[];
+  /** Whether `signal` stopped the run (attempts never started are not in `results`). */
+  aborted: boolean;
+}
+
+/** What `onProgress` receives after each attempt. */
+export interface EvaluationProgress {
+  jobId: string;
+  done: number;
+  total: number;
+  passed: number;
+  result: EvaluationResult;
+}
+
 export interface Env {
   /** Closes the instance: `await using env = await fleet.make(...)`. */
   [Symbol.asyncDispose](): Promise<void>;

@@ -85,22 +85,21 @@ impl Run {
             },
         );
         let outcome = self.run_agent(task, env, session.share()).await;
+        let region = inner.data.borrow().region.clone();
         let (status, execution) = match outcome {
-            Ok(final_answer) => {
-                match self.verify(task, &inner.instance_id(), &inner.data.borrow().region, final_answer).await {
-                    Ok(executed) => {
-                        match verify::score_of(&executed) {
-                            Ok(score) => result.scored(score),
-                            Err(e) => result.error = Some(e.message.clone()),
-                        }
-                        ("completed", executed.execution_id)
+            Ok(final_answer) => match self.verify(task, &inner.instance_id(), &region, final_answer).await {
+                Ok(executed) => {
+                    match verify::score_of(&executed) {
+                        Ok(score) => result.scored(score),
+                        Err(e) => result.error = Some(e.message.clone()),
                     }
-                    Err(e) => {
-                        result.error = Some(format!("verification failed: {}", e.message));
-                        ("failed", None)
-                    }
+                    ("completed", executed.execution_id)
                 }
-            }
+                Err(e) => {
+                    result.error = Some(format!("verification failed: {}", e.message));
+                    ("failed", None)
+                }
+            },
             Err(why) => {
                 result.error = Some(why);
                 ("failed", None)

@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+// The `flotilla` command: record an evaluation, compare two. Talks to FLEET_BASE_URL with
+// FLEET_API_KEY (flotilla-server or the Fleet service).
+//
+//   flotilla eval --agent ./my-agent.mjs [--env KEY | --project KEY | --tasks a,b] [--model NAME]
+//                 [--concurrency 4] [--pass-k 1] [--job-name NAME] [--task-timeout-ms MS] [--json]
+//   flotilla compare BASELINE_JOB CANDIDATE_JOB [--confidence 0.95] [--max-drop 0] [--json]
+//
+// Exit status: 0; 1 when `compare`'s verdict is `worse` or the pass rate dropped by more than
+// --max-drop (a CI gate); 2 for bad usage or a failed call (one line on stderr, no stack trace).
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { Fleet } from './node.mjs';
+
+const USAGE = `usage:
+  flotilla eval --agent ./agent.mjs [--env KEY | --project KEY | --tasks a,b] [--model NAME]
+                [--concurrency 4] [--pass-k 1] [--job-name NAME] [--task-timeout-ms MS] [--json]
+  flotilla compare BASELINE_JOB CANDIDATE_JOB [--confidence 0.95] [--max-drop 0] [--json]`;
+
+class UsageError extends Error {}
+
+function number(value, name, { integer = false, min = -Infinity, max = Infinity } = {}) {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+    throw new UsageError(`--${name} must be a ${integer ? 'whole ' : ''}number${min > -Infinity ? ` from ${min}` : ''}${max < Infinity ? ` to ${max}` : ''}, got "${value}"`);
+  }
+  return n;
+}
+
+const pad = (s, n) => String(s).padEnd(n);
+const pct = (x) => `${(x * 100).toFixed(1)}%`;
+
+function bar(done, total) {
+  const width = 30;
+  const filled = total === 0 ? width : Math.round((done / total) * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total}`;
+}
+
+async function evalCommand(args) {
+  const { values } = parseArgs({
+    args, allowPositionals: false, strict: true,
+    options: {
+      agent: { type: 'string' }, env: { type: 'string' }, project: { type: 'string' }, tasks: { type: 'string' },
+      model: { type: 'string' }, concurrency: { type: 'string' }, 'pass-k': { type: 'string' },
+      'job-name': { type: 'string' }, 'task-timeout-ms': { type: 'string' }, json: { type: 'boolean' },
+    },
+  });
+  if (!values.agent) throw new UsageError('eval needs --agent ./agent.mjs (a module whose default export is the agent)');
+  let agent;
+  try {
+    agent = (await import(pathToFileURL(resolve(values.agent)).href)).default;
+  } catch (error) {
+    throw new UsageError(`cannot load the agent module ${values.agent}: ${error.message}`);
+  }
+  if (typeof agent !== 'function') throw new UsageError(`${values.agent} has no default export function (export default async function agent({ task, env, session, signal }) {...})`);
+  const fleet = new Fleet();
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  const tty = process.stderr.isTTY;
+  const result = await fleet.evaluate({
+    agent,
+    envKey: values.env, projectKey: values.project, taskKeys: values.tasks?.split(',').map((t) => t.trim()).filter(Boolean),
+    model: values.model ?? values.agent.replace(/^.*\//, '').replace(/\.m?js$/, ''),
+    jobName: values['job-name'],
+    concurrency: number(values.concurrency, 'concurrency', { integer: true, min: 1, max: 64 }),
+    passK: number(values['pass-k'], 'pass-k', { integer: true, min: 1, max: 100 }),
+    taskTimeoutMs: number(values['task-timeout-ms'], 'task-timeout-ms', { integer: true, min: 1 }),
+    signal: controller.signal,
+    onProgress: values.json ? undefined : (p) => process.stderr.write(tty ? `\r${bar(p.done, p.total)}` : `${bar(p.done, p.total)}\n`),
+  });
+  if (values.json) {
+    console.log(JSON.stringify(result));
+    return 0;
+  }
+  if (tty) process.stderr.write('\n');
+  const width = Math.max(4, ...result.results.map((r) => r.taskKey.length));
+  console.log(`\n${pad('task', width)}  try  score  seconds  error`);
+  console.log(`${'-'.repeat(width)}  ---  -----  -------  -----`);
+  for (const r of result.results) {
+    console.log(`${pad(r.taskKey, width)}  ${pad(r.attempt, 3)}  ${pad(r.score === null ? '-' : r.score.toFixed(2), 5)}  ${pad(r.seconds.toFixed(2), 7)}  ${r.error ?? ''}`);
+  }
+  const passed = result.results.filter((r) => r.passed).length;
+  console.log(`\n${passed} / ${result.results.length} passed (${pct(result.passRate)})${result.aborted ? ', stopped early' : ''}`);
+  console.log(`job ${result.jobId}`);
+  return 0;
+}
+
+async function compareCommand(args) {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true, strict: true,
+    options: { confidence: { type: 'string' }, 'max-drop': { type: 'string' }, json: { type: 'boolean' } },
+  });
+  if (positionals.length !== 2) throw new UsageError('compare needs two job ids: BASELINE_JOB CANDIDATE_JOB');
+  const maxDrop = number(values['max-drop'], 'max-drop', { min: 0, max: 1 }) ?? 0;
+  const confidence = number(values.confidence, 'confidence', { min: 0, max: 1 });
+  const c = await new Fleet().compare(positionals[0], positionals[1], { confidence });
+  const drop = -c.change;
+  const gate = c.verdict !== 'worse' && drop <= maxDrop + 1e-12;
+  if (values.json) {
+    console.log(JSON.stringify({ ...c, maxDrop, gatePassed: gate }));
+    return gate ? 0 : 1;
+  }
+  const width = Math.max(4, ...c.tasks.map((t) => t.taskKey.length));
+  console.log(`${pad('task', width)}  baseline  candidate  change  flipped`);
+  console.log(`${'-'.repeat(width)}  --------  ---------  ------  -------`);
+  for (const t of c.tasks) {
+    const change = `${t.change > 0 ? '+' : ''}${(t.change * 100).toFixed(0)}%`;
+    console.log(`${pad(t.taskKey, width)}  ${pad(pct(t.baselinePassRate), 8)}  ${pad(pct(t.candidatePassRate), 9)}  ${pad(change, 6)}  ${t.flipped ?? ''}`);
+  }
+  if (c.onlyInBaseline.length) console.log(`only in the baseline: ${c.onlyInBaseline.join(', ')}`);
+  if (c.onlyInCandidate.length) console.log(`only in the candidate: ${c.onlyInCandidate.join(', ')}`);
+  console.log(`\npass rate ${pct(c.baselinePassRate)} -> ${pct(c.candidatePassRate)}: ${c.change >= 0 ? '+' : ''}${(c.change * 100).toFixed(1)} points, ` +
+    `${Math.round(c.confidence * 100)}% interval [${(c.intervalLow * 100).toFixed(1)}, ${(c.intervalHigh * 100).toFixed(1)}] (paired bootstrap over ${c.tasks.length} tasks)`);
+  console.log(`verdict: ${c.verdict}${gate ? '' : ` (gate failed: ${c.verdict === 'worse' ? 'worse' : `dropped more than ${maxDrop}`})`}`);
+  return gate ? 0 : 1;
+}
+
+const [command, ...rest] = process.argv.slice(2);
+try {
+  let status;
+  if (command === 'eval') status = await evalCommand(rest);
+  else if (command === 'compare') status = await compareCommand(rest);
+  else throw new UsageError(command ? `unknown command "${command}"` : 'no command');
+  process.exit(status);
+} catch (error) {
+  const message = error instanceof UsageError || error?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || error?.code?.startsWith?.('ERR_PARSE_ARGS')
+    ? `flotilla: ${error.message}\n${USAGE}`
+    : `flotilla: ${error?.name ?? 'Error'}: ${error?.message ?? error}`;
+  console.error(message);
+  process.exit(2);
+}

@@ -140,3 +140,25 @@ async fn an_unreachable_server_is_a_connection_error() {
     assert_eq!(get(&error, "name").as_string().unwrap(), "ConnectionError");
     assert_eq!(get(&error, "retryable").as_bool(), Some(true));
 }
+
+/// Jobs and sessions from the wasm, in Node and in Chromium: record a session, read it back.
+#[wasm_bindgen_test]
+async fn a_session_is_recorded_and_read_back() {
+    let fleet = client();
+    let job_id = settle(fleet.job("wasm job".into(), JsValue::UNDEFINED)).await.unwrap().as_string().unwrap();
+    let session =
+        fleet.session(options(&[("jobId", &job_id), ("model", "wasm"), ("taskKey", "helpdesk-count-open")]).into());
+    let session = session.unwrap();
+    let history: Array =
+        [options(&[("role", "user"), ("content", "<img src=x onerror=alert(1)>")])].into_iter().collect();
+    let logged = settle(session.log(history.into(), "4".into(), JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(get(&logged, "messageCount").as_f64(), Some(2.0));
+    let session_id = session.session_id().as_string().unwrap();
+    settle(session.fail(JsValue::UNDEFINED, JsValue::UNDEFINED)).await.unwrap();
+    let record = settle(fleet.list_job_sessions(job_id.clone().into(), JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(get(&record, "totalSessions").as_f64(), Some(1.0));
+    let transcript = settle(fleet.get_session_transcript(session_id.into(), JsValue::UNDEFINED)).await.unwrap();
+    let messages: Array = get(&transcript, "transcript").dyn_into().unwrap();
+    assert_eq!(get(&messages.get(0), "content").as_string().unwrap(), "<img src=x onerror=alert(1)>");
+    assert_eq!(get(&messages.get(1), "role").as_string().unwrap(), "assistant");
+}

@@ -7,7 +7,8 @@
 //   flotilla compare BASELINE_JOB CANDIDATE_JOB [--confidence 0.95] [--max-drop 0] [--json]
 //
 // Exit status: 0; 1 when `compare`'s verdict is `worse` or the pass rate dropped by more than
-// --max-drop (a CI gate); 2 for bad usage or a failed call (one line on stderr, no stack trace).
+// --max-drop (a CI gate); 130 when `eval` was stopped (Ctrl-C); 2 for bad usage or a failed call
+// (the reason on one line on stderr, then the usage for usage errors; no stack trace).
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
@@ -72,7 +73,7 @@ async function evalCommand(args) {
   });
   if (values.json) {
     console.log(JSON.stringify(result));
-    return 0;
+    return result.aborted ? 130 : 0;
   }
   if (tty) process.stderr.write('\n');
   const width = Math.max(4, ...result.results.map((r) => r.taskKey.length));
@@ -84,7 +85,7 @@ async function evalCommand(args) {
   const passed = result.results.filter((r) => r.passed).length;
   console.log(`\n${passed} / ${result.results.length} passed (${pct(result.passRate)})${result.aborted ? ', stopped early' : ''}`);
   console.log(`job ${result.jobId}`);
-  return 0;
+  return result.aborted ? 130 : 0;
 }
 
 async function compareCommand(args) {
@@ -95,6 +96,7 @@ async function compareCommand(args) {
   if (positionals.length !== 2) throw new UsageError('compare needs two job ids: BASELINE_JOB CANDIDATE_JOB');
   const maxDrop = number(values['max-drop'], 'max-drop', { min: 0, max: 1 }) ?? 0;
   const confidence = number(values.confidence, 'confidence', { min: 0, max: 1 });
+  if (confidence === 0 || confidence === 1) throw new UsageError('--confidence must be between 0 and 1, e.g. 0.95');
   const c = await new Fleet().compare(positionals[0], positionals[1], { confidence });
   const drop = -c.change;
   const gate = c.verdict !== 'worse' && drop <= maxDrop + 1e-12;

@@ -3,8 +3,10 @@
 //! the tasks that flipped; the overall change with a **paired bootstrap confidence interval over
 //! tasks**; and a verdict.
 //!
-//! Method: the tasks both jobs ran are the sample. The overall change is the mean, over those
-//! tasks, of (candidate pass rate - baseline pass rate). The interval resamples the tasks with
+//! Method: the baseline's tasks are the sample; a task the candidate did not run (or never
+//! recorded) counts as failed by it, so a candidate cannot look better by leaving tasks out.
+//! Tasks only the candidate ran are listed and left out. The overall change is the mean, over
+//! the sample, of (candidate pass rate - baseline pass rate). The interval resamples the tasks with
 //! replacement `resamples` times (default 10,000) with a fixed seed, so the same two jobs always
 //! give the same interval, and takes the two-sided percentile interval at `confidence` (default
 //! 0.95). Verdict: `better` when the whole interval is above 0, `worse` when it is below 0,
@@ -45,7 +47,8 @@ pub struct TaskChange {
 pub struct Comparison {
     pub baseline_job_id: String,
     pub candidate_job_id: String,
-    /// Tasks in both jobs, the largest drop first.
+    /// The baseline's tasks (a task the candidate did not run counts as failed), the largest
+    /// drop first.
     pub tasks: Vec<TaskChange>,
     pub only_in_baseline: Vec<String>,
     pub only_in_candidate: Vec<String>,
@@ -114,20 +117,14 @@ pub fn compare(baseline: &JobSessions, candidate: &JobSessions, o: &CompareOptio
     let lookup = |list: &[(String, f64)], key: &str| list.iter().find(|(k, _)| k == key).map(|(_, r)| *r);
     let mut tasks: Vec<TaskChange> = base
         .iter()
-        .filter_map(|(key, b)| {
-            let c = lookup(&cand, key)?;
+        .map(|(key, b)| {
+            let c = lookup(&cand, key).unwrap_or(0.0);
             let flipped = match (*b >= 0.5, c >= 0.5) {
                 (true, false) => Some("pass->fail".to_string()),
                 (false, true) => Some("fail->pass".to_string()),
                 _ => None,
             };
-            Some(TaskChange {
-                task_key: key.clone(),
-                baseline_pass_rate: *b,
-                candidate_pass_rate: c,
-                change: c - b,
-                flipped,
-            })
+            TaskChange { task_key: key.clone(), baseline_pass_rate: *b, candidate_pass_rate: c, change: c - b, flipped }
         })
         .collect();
     let diffs: Vec<f64> = tasks.iter().map(|t| t.change).collect();

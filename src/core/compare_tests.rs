@@ -81,10 +81,19 @@ fn tasks_in_one_job_only_are_listed_not_dropped_and_rates_count_sessions() {
         (c.only_in_baseline.clone(), c.only_in_candidate.clone()),
         (vec!["old".to_string()], vec!["new".to_string()])
     );
-    assert_eq!((c.tasks[0].baseline_pass_rate, c.tasks[0].candidate_pass_rate), (0.5, 1.0));
-    let nothing_shared =
-        compare(&job("a", &[("x", 1, 1)]), &job("b", &[("y", 1, 1)]), &CompareOptions::default()).unwrap();
-    assert_eq!(nothing_shared.verdict, "inconclusive");
+    let old = c.tasks.iter().find(|t| t.task_key == "old").unwrap();
+    assert_eq!(
+        (old.candidate_pass_rate, old.flipped.as_deref()),
+        (0.0, Some("pass->fail")),
+        "a task left out counts as failed"
+    );
+    let shared = c.tasks.iter().find(|t| t.task_key == "shared").unwrap();
+    assert_eq!((shared.baseline_pass_rate, shared.candidate_pass_rate), (0.5, 1.0));
+    assert_eq!(c.tasks.len(), 2, "a task only the candidate ran is not in the sample");
+    let left_out = compare(&job("a", &[("x", 1, 1)]), &job("b", &[("y", 1, 1)]), &CompareOptions::default()).unwrap();
+    assert_eq!(left_out.change, -1.0, "the candidate never ran the baseline's task");
+    let empty = compare(&job("a", &[]), &job("b", &[("y", 1, 1)]), &CompareOptions::default()).unwrap();
+    assert_eq!(empty.verdict, "inconclusive");
 }
 
 #[test]

@@ -58,7 +58,9 @@ struct LogBody<'a> {
     instance_id: Option<&'a str>,
 }
 
-/// The `/v1/traces/logs` body that ends a session.
+/// The `/v1/traces/logs` body that ends a session. A session never logged (the agent failed
+/// first) has no id yet: the body then carries what the first log would have, so the session
+/// the server makes for it belongs to its job and task (fleet-python sends only the null id).
 #[derive(Serialize)]
 struct EndBody<'a> {
     session_id: Option<&'a str>,
@@ -66,6 +68,14 @@ struct EndBody<'a> {
     ended_at: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     verifier_execution_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    job_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    model: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    task_key: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    instance_id: Option<&'a str>,
 }
 
 /// A prepared `log`: the request, and what to remember once it succeeded.
@@ -138,8 +148,8 @@ impl SessionLog {
     }
 
     /// The request that completes or fails the session, with the verifier execution that scored it.
-    pub fn end(
-        &self,
+    pub fn end<'a>(
+        &'a self,
         config: &ClientConfig,
         status: &str,
         ended_at: &str,
@@ -147,7 +157,18 @@ impl SessionLog {
         ctx: &CallContext,
     ) -> Result<HttpRequest, FleetError> {
         non_empty(&verifier_execution_id.map(str::to_string), "session end", "verifierExecutionId")?;
-        let body = EndBody { session_id: self.session_id(), status, ended_at, verifier_execution_id };
+        let (o, unlogged) = (&self.options, self.session_id().is_none());
+        let setup = |v: &'a Option<String>| v.as_deref().filter(|_| unlogged);
+        let body = EndBody {
+            session_id: self.session_id(),
+            status,
+            ended_at,
+            verifier_execution_id,
+            job_id: setup(&o.job_id),
+            model: setup(&o.model),
+            task_key: setup(&o.task_key),
+            instance_id: setup(&o.instance_id),
+        };
         Ok(config.request(Method::Post, "/v1/traces/logs", Some(to_json(&body)), ctx))
     }
 

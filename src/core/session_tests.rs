@@ -59,11 +59,15 @@ fn a_failed_log_is_sent_again_whole() {
 
 #[test]
 fn ending_a_session_names_its_verifier_execution() {
-    let mut log = SessionLog::new(SessionOptions::default());
+    let options = SessionOptions { job_id: Some("j".into()), task_key: Some("t".into()), ..SessionOptions::default() };
+    let mut log = SessionLog::new(options);
     let unnamed = log.end(&config(), "failed", "2026-01-01T00:00:00.000Z", None, &ctx()).unwrap();
     assert_eq!(
         unnamed.body.as_deref(),
-        Some(r#"{"session_id":null,"status":"failed","ended_at":"2026-01-01T00:00:00.000Z"}"#)
+        Some(
+            r#"{"session_id":null,"status":"failed","ended_at":"2026-01-01T00:00:00.000Z","job_id":"j","task_key":"t"}"#
+        ),
+        "a session never logged still lands in its job"
     );
     log.ended(&answer("s9", 0));
     let done = log.end(&config(), "completed", "t", Some("exec_1"), &ctx()).unwrap();

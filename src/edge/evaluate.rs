@@ -52,10 +52,17 @@ impl Run {
         self.signal.as_ref().is_some_and(AbortSignal::aborted)
     }
 
-    /// One attempt, start to end; never fails (its error is in the result).
+    /// One attempt, start to end; never fails (its error is in the result). Its session is
+    /// recorded in the job whatever happens, failed when the env could not be made.
     async fn attempt(&self, task: &tasks::Task, attempt: u32) -> AttemptResult {
         let started = now_ms();
         let mut result = AttemptResult { task_key: task.key.clone(), attempt, ..AttemptResult::default() };
+        let mut setup = SessionOptions {
+            job_id: Some(self.job_id.clone()),
+            model: Some(self.plan.model.clone()),
+            task_key: Some(task.key.clone()),
+            ..SessionOptions::default()
+        };
         let options = MakeOptions { run_id: Some(self.job_id.clone()), ..MakeOptions::default() };
         let made = match task.make_options(options) {
             Ok(options) => match start(&self.client, &JsValue::UNDEFINED) {
@@ -68,50 +75,62 @@ impl Run {
             Ok(data) => Env::attach(self.client.clone(), data, AttachOptions::default()),
             Err(e) => {
                 result.error = Some(format!("could not make the env: {}", e.message));
-                result.seconds = (now_ms() - started) / 1000.0;
-                return result;
+                let session = Session::new(self.client.clone(), setup);
+                return self.end(result, &session, None, started).await;
             }
         };
         let inner = env.inner.clone();
         result.instance_id = Some(inner.instance_id());
-        let session = Session::new(
-            self.client.clone(),
-            SessionOptions {
-                job_id: Some(self.job_id.clone()),
-                model: Some(self.plan.model.clone()),
-                task_key: Some(task.key.clone()),
-                instance_id: Some(inner.instance_id()),
-                ..SessionOptions::default()
-            },
-        );
-        let outcome = self.run_agent(task, env, session.share()).await;
+        setup.instance_id = Some(inner.instance_id());
+        let session = Session::new(self.client.clone(), setup);
+        let outcome = if self.aborted() {
+            Err("aborted: the run was stopped".to_string())
+        } else {
+            self.run_agent(task, env, session.share()).await
+        };
         let region = inner.data.borrow().region.clone();
-        let (status, execution) = match outcome {
+        let execution = match outcome {
             Ok(final_answer) => match self.verify(task, &inner.instance_id(), &region, final_answer).await {
                 Ok(executed) => {
                     match verify::score_of(&executed) {
                         Ok(score) => result.scored(score),
                         Err(e) => result.error = Some(e.message.clone()),
                     }
-                    ("completed", executed.execution_id)
+                    Some(executed.execution_id.unwrap_or_default())
                 }
                 Err(e) => {
                     result.error = Some(format!("verification failed: {}", e.message));
-                    ("failed", None)
+                    None
                 }
             },
             Err(why) => {
                 result.error = Some(why);
-                ("failed", None)
+                None
             }
         };
+        // The agent may have closed the env itself: that is not the attempt's error.
+        if let Err(e) = inner.close().await {
+            if e.kind != crate::core::error::ErrorKind::NotFound && inner.data.borrow().status != "stopped" {
+                result.error.get_or_insert(format!("could not close the env: {}", e.message));
+            }
+        }
+        self.end(result, &session, execution, started).await
+    }
+
+    /// Completes (verified) or fails the attempt's session, and times the attempt.
+    async fn end(
+        &self,
+        mut result: AttemptResult,
+        session: &Session,
+        execution: Option<String>,
+        started: f64,
+    ) -> AttemptResult {
+        let status = if execution.is_some() { "completed" } else { "failed" };
+        let execution = execution.filter(|id| !id.is_empty());
         if let Err(e) = session.finish(status, execution.as_deref(), &JsValue::UNDEFINED).await {
             result.error.get_or_insert(format!("could not record the session: {}", e.message));
         }
         result.session_id = session.id();
-        if let Err(e) = inner.close().await {
-            result.error.get_or_insert(format!("could not close the env: {}", e.message));
-        }
         result.seconds = (now_ms() - started) / 1000.0;
         result
     }
@@ -128,6 +147,9 @@ impl Run {
             let controller = controller.clone();
             SignalListener::new(s, move || controller.abort())
         });
+        if self.aborted() {
+            controller.abort(); // the caller's abort came before the listener
+        }
         let args = Object::new();
         let _ = Reflect::set(&args, &"task".into(), &Task::new(self.client.clone(), task.clone()).into());
         let _ = Reflect::set(&args, &"env".into(), &env.into());
@@ -213,6 +235,12 @@ async fn load(client: &Rc<Client>, given: &JsValue, o: &EvaluateOptions) -> Resu
     let loaded = tasks::finish_load(list, &filters);
     if loaded.is_empty() {
         return Err(FleetError::validation("evaluate: no task matched"));
+    }
+    let missing: Vec<&String> =
+        filters.keys.iter().flatten().filter(|k| !loaded.iter().any(|t| &t.key == *k)).collect();
+    if !missing.is_empty() {
+        let names: Vec<&str> = missing.iter().map(|k| k.as_str()).collect();
+        return Err(FleetError::validation(format!("evaluate: no such task: {}", names.join(", "))));
     }
     Ok(loaded)
 }

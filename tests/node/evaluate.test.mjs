@@ -18,10 +18,12 @@ after(async () => server?.stop());
 
 const running = async () => (await fleet.listInstances({ status: 'running' })).length;
 
-/** Every session of the job ended (completed or failed). */
-async function allEnded(jobId) {
-  const record = await fleet.listJobSessions(jobId);
-  return record.tasks.flatMap((t) => t.sessions).every((s) => s.status === 'completed' || s.status === 'failed');
+/** Every attempt has its session in the job, and every session ended (completed or failed). */
+async function allEnded(result) {
+  const record = await fleet.listJobSessions(result.jobId);
+  const sessions = record.tasks.flatMap((t) => t.sessions);
+  assert.equal(sessions.length, result.results.length, 'every attempt is a session of the job');
+  return sessions.every((s) => s.status === 'completed' || s.status === 'failed');
 }
 
 test('a scripted agent passes, logs its steps, and every session carries its verification', async () => {
@@ -60,7 +62,7 @@ test('an agent that throws or hangs is recorded as failed; the others go on; not
   assert.match(byKey['helpdesk-count-open'].error, /timed out after 1500 ms/);
   assert.equal(byKey['helpdesk-close-printer'].error, null);
   assert.equal(byKey['helpdesk-count-open'].score, null);
-  assert.ok(await allEnded(result.jobId));
+  assert.ok(await allEnded(result));
   assert.equal(await running(), 0);
 });
 
@@ -77,7 +79,7 @@ test('aborting mid-run stops new work, fails the open sessions and closes every 
   assert.equal(result.aborted, true);
   assert.equal(result.results.length, 2, 'no attempt starts after the abort');
   assert.ok(result.results.every((r) => /aborted/.test(r.error)));
-  assert.ok(await allEnded(result.jobId));
+  assert.ok(await allEnded(result));
   assert.equal(await running(), 0);
 });
 
@@ -86,4 +88,6 @@ test('bad evaluate options are ValidationErrors', async () => {
   await assert.rejects(fleet.evaluate({ agent: () => 1 }), (e) => e instanceof F.ValidationError && /which tasks/.test(e.message));
   await assert.rejects(fleet.evaluate({ agent: () => 1, envKey: 'helpdesk', concurency: 2 }), /unknown option `concurency`/);
   await assert.rejects(fleet.evaluate({ agent: () => 1, taskKeys: ['no-such-task'] }), /no task matched/);
+  await assert.rejects(fleet.evaluate({ agent: () => 1, taskKeys: ['helpdesk-count-open', 'typo'] }), /no such task: typo/);
+  await assert.rejects(fleet.evaluate({ agent: () => 1, taskKeys: [] }), /list of tasks is empty/);
 });

@@ -73,6 +73,7 @@ test('createSession, appendMessage and completeSession; a failed session; module
   const failed = await never.fail();
   assert.equal(failed.createdNewSession, true, 'a session never logged is still recorded as failed');
   const record = await fleet.listJobSessions(jobId);
+  assert.equal(record.totalSessions, 2, 'the never-logged session is in its job too');
   assert.equal(record.tasks[0].passedSessions, 0);
   F.configure({ apiKey: server.apiKey, baseUrl: server.baseUrl });
   assert.equal((await F.listJobSessions(jobId)).jobId, jobId);

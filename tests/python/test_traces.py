@@ -54,6 +54,9 @@ def test_a_job_with_logged_sessions_reads_back_with_pass_rates_and_transcripts(f
         return job_id, outcomes, sessions, transcript
 
     job_id, outcomes, sessions, transcript = asyncio.run(scenario())
+    # One verifier execution scores one session: it cannot pass a second one.
+    execution = sessions.tasks[0].sessions[0]
+    assert execution.verifier_execution is not None
     assert sessions.job_id == job_id and sessions.total_sessions == 2
     groups = {g.task_id: g for g in sessions.tasks}
     closed, missed = groups["helpdesk-close-printer"], groups["helpdesk-assign-vpn"]
@@ -151,6 +154,16 @@ def test_another_team_sees_none_of_it(fleet_env):
     assert status == 404
     status, jobs = raw(server, "GET", "/v1/jobs", key=other)
     assert status == 200 and all(j["id"] != made["job_id"] for j in jobs["jobs"])
+    # Nor can it file its sessions under this team's job or instances.
+    status, _ = raw(server, "POST", "/v1/sessions/ingest", {
+        "job_id": made["job_id"], "messages": [{"role": "user", "content": "x"}]}, key=other)
+    assert status == 404
+    status, inst = raw(server, "POST", "/v1/env/instances", {"env_key": "helpdesk", "created_from": "sdk"})
+    assert status == 200
+    status, _ = raw(server, "POST", "/v1/sessions/ingest", {
+        "instance_id": inst["instance_id"], "messages": [{"role": "user", "content": "x"}]}, key=other)
+    assert status == 404
+    raw(server, "DELETE", f"/v1/env/instances/{inst['instance_id']}")
 
 
 def _second_team_key(server):

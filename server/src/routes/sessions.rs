@@ -76,7 +76,7 @@ pub async fn job_sessions(
         let average = (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64);
         let mut infos = Vec::new();
         for (s, e) in &sessions {
-            let steps = state.store.messages(&s.session_id)?.iter().filter(|m| m.role == "assistant").count();
+            let steps = state.store.step_count(&s.session_id)?;
             infos.push(json!({
                 "session_id": s.session_id, "instance": instance_json(&state, team, s.instance_id.as_deref())?,
                 "model": s.model.clone().unwrap_or_default(), "status": s.status, "created_at": s.created_at,

@@ -187,6 +187,10 @@ async fn ingest(
         IngestRefused::SessionNotFound(id) => ApiError::not_found(format!("Session '{id}' not found")),
         IngestRefused::JobNotFound(id) => ApiError::not_found(format!("Job '{id}' not found")),
         IngestRefused::ExecutionNotFound(id) => ApiError::not_found(format!("Verifier execution '{id}' not found")),
+        IngestRefused::ExecutionTaken(id) => {
+            ApiError::new(StatusCode::CONFLICT, format!("Verifier execution '{id}' already scores another session"))
+        }
+        IngestRefused::InstanceNotFound(id) => ApiError::not_found(format!("Instance '{id}' not found")),
         IngestRefused::TooManyMessages { limit } => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("A session keeps at most {limit} messages; this ingest would pass that"),

@@ -132,7 +132,12 @@ pub enum IngestRefused {
     SessionNotFound(String),
     JobNotFound(String),
     ExecutionNotFound(String),
-    TooManyMessages { limit: i64 },
+    /// The execution already scores another session.
+    ExecutionTaken(String),
+    InstanceNotFound(String),
+    TooManyMessages {
+        limit: i64,
+    },
 }
 
 /// The outcome of an ingest: the session, its message count, whether it is new.
@@ -257,6 +262,15 @@ impl Store {
         rows
     }
 
+    /// How many assistant messages (the agent's steps) a session holds.
+    pub fn step_count(&self, session_id: &str) -> rusqlite::Result<i64> {
+        self.conn().query_row(
+            "SELECT COUNT(*) FROM messages WHERE session_id = ?1 AND role = 'assistant'",
+            params![session_id],
+            |r| r.get(0),
+        )
+    }
+
     /// A session's messages in order.
     pub fn messages(&self, session_id: &str) -> rusqlite::Result<Vec<MessageRow>> {
         let conn = self.conn();
@@ -328,6 +342,30 @@ impl Store {
                 .optional()?;
             if found.is_none() {
                 return Ok(Err(IngestRefused::ExecutionNotFound(execution_id.clone())));
+            }
+        }
+        if let Some(execution_id) = &input.verifier_execution_id {
+            let other: Option<String> = tx
+                .query_row(
+                    "SELECT session_id FROM sessions WHERE team_id = ?1 AND verifier_execution_id = ?2",
+                    params![team_id, execution_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if other.is_some_and(|other| Some(&other) != input.session_id.as_ref()) {
+                return Ok(Err(IngestRefused::ExecutionTaken(execution_id.clone())));
+            }
+        }
+        if let Some(instance_id) = &input.instance_id {
+            let found: Option<i64> = tx
+                .query_row(
+                    "SELECT 1 FROM instances WHERE team_id = ?1 AND instance_id = ?2",
+                    params![team_id, instance_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if found.is_none() {
+                return Ok(Err(IngestRefused::InstanceNotFound(instance_id.clone())));
             }
         }
         let before = existing.unwrap_or(0);

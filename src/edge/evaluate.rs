@@ -227,6 +227,9 @@ async fn load(client: &Rc<Client>, given: &JsValue, o: &EvaluateOptions) -> Resu
         }
         false => o.task_keys.clone(),
     };
+    if filters.keys.as_ref().is_some_and(Vec::is_empty) {
+        return Err(FleetError::validation("evaluate: the list of tasks is empty"));
+    }
     if filters.keys.is_none() && filters.env_key.is_none() && filters.project_key.is_none() {
         return Err(FleetError::validation("evaluate: say which tasks: `tasks`, `taskKeys`, `envKey` or `projectKey`"));
     }

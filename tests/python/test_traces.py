@@ -174,3 +174,31 @@ def _second_team_key(server):
     others = [k["key"] for k in keys if k["team_id"] != mine]
     assert others, "the test server has a second team"
     return others[0]
+
+
+def test_a_session_is_bounded_in_bytes_too_and_empty_logs_make_nothing(fleet_env):
+    server = fleet_env
+    big = "x" * (12 * 1024 * 1024)
+    status, made = raw(server, "POST", "/v1/sessions/ingest", {"messages": [{"role": "user", "content": big}]})
+    assert status == 200
+    sid = made["session_id"]
+    assert raw(server, "POST", "/v1/sessions/ingest", {"session_id": sid, "messages": [{"role": "user", "content": big}]})[0] == 200
+    status, body = raw(server, "POST", "/v1/sessions/ingest", {"session_id": sid, "messages": [{"role": "user", "content": big}]})
+    assert status == 413 and "MiB" in body["detail"]
+    status, transcript = raw(server, "GET", f"/v1/sessions/{sid}/transcript")
+    assert len(transcript["transcript"]) == 2, "the refused ingest wrote nothing"
+    status, job = raw(server, "POST", "/v1/traces/jobs", {"name": "empty logs"})
+    status, body = raw(server, "POST", "/v1/traces/logs", {"job_id": job["job_id"]})
+    assert status == 200 and body["created_new_session"] is False
+    assert raw(server, "GET", f"/v1/sessions/job/{job['job_id']}")[1]["total_sessions"] == 0
+
+
+def test_a_session_cannot_move_to_another_job(fleet_env):
+    server = fleet_env
+    first = raw(server, "POST", "/v1/traces/jobs", {"name": "one"})[1]["job_id"]
+    second = raw(server, "POST", "/v1/traces/jobs", {"name": "two"})[1]["job_id"]
+    status, made = raw(server, "POST", "/v1/sessions/ingest", {"job_id": first, "messages": [{"role": "user", "content": "a"}]})
+    status, body = raw(server, "POST", "/v1/sessions/ingest", {
+        "session_id": made["session_id"], "job_id": second, "messages": [{"role": "user", "content": "b"}]})
+    assert status == 409 and first in body["detail"]
+    assert raw(server, "GET", f"/v1/sessions/job/{first}")[1]["total_sessions"] == 1

@@ -17,6 +17,9 @@ use crate::time::now_iso;
 /// The most messages one session keeps; an ingest past it is refused whole (413).
 pub const MAX_MESSAGES_PER_SESSION: i64 = 10_000;
 
+/// The most bytes of messages one session keeps (a transcript is read whole): 32 MiB.
+pub const MAX_BYTES_PER_SESSION: i64 = 32 * 1024 * 1024;
+
 const STATUSES: [&str; 5] = ["pending", "running", "completed", "failed", "cancelled"];
 
 fn new_id(prefix: &str) -> String {
@@ -182,7 +185,15 @@ async fn ingest(
         verifier_execution_id: fields.verifier_execution_id,
         messages,
     };
-    let outcome = state.store.ingest(&caller.team_id, &new_id("ses"), &now_iso(), &input, MAX_MESSAGES_PER_SESSION)?;
+    // Nothing to record, no session named and no status: nothing to make (§9: fleet-python sends
+    // nothing then; another client must not leave empty sessions behind).
+    if input.session_id.is_none() && input.messages.is_empty() && input.status.is_none() {
+        return Ok(Json(
+            json!({ "success": true, "session_id": "", "message_count": 0, "created_new_session": false }),
+        ));
+    }
+    let limits = (MAX_MESSAGES_PER_SESSION, MAX_BYTES_PER_SESSION);
+    let outcome = state.store.ingest(&caller.team_id, &new_id("ses"), &now_iso(), &input, limits)?;
     let done = outcome.map_err(|refused| match refused {
         IngestRefused::SessionNotFound(id) => ApiError::not_found(format!("Session '{id}' not found")),
         IngestRefused::JobNotFound(id) => ApiError::not_found(format!("Job '{id}' not found")),
@@ -191,6 +202,11 @@ async fn ingest(
             ApiError::new(StatusCode::CONFLICT, format!("Verifier execution '{id}' already scores another session"))
         }
         IngestRefused::InstanceNotFound(id) => ApiError::not_found(format!("Instance '{id}' not found")),
+        IngestRefused::TooManyBytes { limit } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("A session keeps at most {} MiB of messages; this ingest would pass that", limit / 1024 / 1024),
+        ),
+        IngestRefused::Mismatch(why) => ApiError::new(StatusCode::CONFLICT, why),
         IngestRefused::TooManyMessages { limit } => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("A session keeps at most {limit} messages; this ingest would pass that"),

@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     started_at            TEXT,
     ended_at              TEXT,
     verifier_execution_id TEXT,
-    message_count         INTEGER NOT NULL DEFAULT 0
+    message_count         INTEGER NOT NULL DEFAULT 0,
+    byte_count            INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS sessions_by_job ON sessions (team_id, job_id);
 CREATE TABLE IF NOT EXISTS messages (
@@ -94,6 +95,21 @@ pub struct MessageRow {
     pub metadata: Option<Value>,
 }
 
+impl MessageRow {
+    /// About how many bytes the message takes stored (its text and JSON parts).
+    pub fn size(&self) -> usize {
+        let json = |v: &Option<Value>| v.as_ref().map_or(0, |v| v.to_string().len());
+        let text = |v: &Option<String>| v.as_ref().map_or(0, String::len);
+        self.role.len()
+            + json(&self.content)
+            + json(&self.tool_calls)
+            + json(&self.metadata)
+            + text(&self.thinking)
+            + text(&self.tool_call_id)
+            + text(&self.timestamp)
+    }
+}
+
 /// A recorded verifier run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecutionRow {
@@ -138,6 +154,11 @@ pub enum IngestRefused {
     TooManyMessages {
         limit: i64,
     },
+    TooManyBytes {
+        limit: i64,
+    },
+    /// The session belongs to another job, or the execution scored another task.
+    Mismatch(String),
 }
 
 /// The outcome of an ingest: the session, its message count, whether it is new.
@@ -302,26 +323,35 @@ impl Store {
         new_session_id: &str,
         now: &str,
         input: &Ingest,
-        max_messages: i64,
+        limits: (i64, i64),
     ) -> rusqlite::Result<Result<Ingested, IngestRefused>> {
+        let (max_messages, max_bytes) = limits;
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let existing: Option<i64> = match &input.session_id {
+        // (message count, byte count, job, task) of the session being appended to.
+        let current: Option<(i64, i64, Option<String>, Option<String>)> = match &input.session_id {
             Some(id) => {
-                let count = tx
+                let row = tx
                     .query_row(
-                        "SELECT message_count FROM sessions WHERE team_id = ?1 AND session_id = ?2",
+                        "SELECT message_count, byte_count, job_id, task_key FROM sessions \
+                         WHERE team_id = ?1 AND session_id = ?2",
                         params![team_id, id],
-                        |r| r.get(0),
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                     )
                     .optional()?;
-                match count {
-                    Some(count) => Some(count),
+                match row {
+                    Some(row) => Some(row),
                     None => return Ok(Err(IngestRefused::SessionNotFound(id.clone()))),
                 }
             }
             None => None,
         };
+        let existing = current.as_ref().map(|c| c.0);
+        if let (Some((_, _, Some(job), _)), Some(asked)) = (&current, &input.job_id) {
+            if job != asked {
+                return Ok(Err(IngestRefused::Mismatch(format!("the session belongs to job '{job}'"))));
+            }
+        }
         if let Some(job_id) = &input.job_id {
             let found: Option<i64> = tx
                 .query_row("SELECT 1 FROM jobs WHERE team_id = ?1 AND job_id = ?2", params![team_id, job_id], |r| {
@@ -355,6 +385,18 @@ impl Store {
             if other.is_some_and(|other| Some(&other) != input.session_id.as_ref()) {
                 return Ok(Err(IngestRefused::ExecutionTaken(execution_id.clone())));
             }
+            let scored: Option<String> = tx.query_row(
+                "SELECT task_key FROM verifier_executions WHERE execution_id = ?1",
+                params![execution_id],
+                |r| r.get(0),
+            )?;
+            let task = input.task_key.clone().or_else(|| current.as_ref().and_then(|c| c.3.clone()));
+            if let (Some(scored), Some(task)) = (scored, task) {
+                if scored != task {
+                    let why = format!("verifier execution '{execution_id}' scored task '{scored}', not '{task}'");
+                    return Ok(Err(IngestRefused::Mismatch(why)));
+                }
+            }
         }
         if let Some(instance_id) = &input.instance_id {
             let found: Option<i64> = tx
@@ -373,6 +415,11 @@ impl Store {
         if after > max_messages {
             return Ok(Err(IngestRefused::TooManyMessages { limit: max_messages }));
         }
+        let added: usize = input.messages.iter().map(MessageRow::size).sum();
+        let bytes = current.as_ref().map_or(0, |c| c.1) + added as i64;
+        if bytes > max_bytes {
+            return Ok(Err(IngestRefused::TooManyBytes { limit: max_bytes }));
+        }
         let session_id = input.session_id.clone().unwrap_or_else(|| new_session_id.to_string());
         if existing.is_none() {
             tx.execute(
@@ -385,8 +432,8 @@ impl Store {
              task_key = COALESCE(?4, task_key), instance_id = COALESCE(?5, instance_id), \
              status = COALESCE(?6, status), config = COALESCE(?7, config), metadata = COALESCE(?8, metadata), \
              started_at = COALESCE(?9, started_at), ended_at = COALESCE(?10, ended_at), \
-             verifier_execution_id = COALESCE(?11, verifier_execution_id), message_count = ?12 \
-             WHERE session_id = ?1",
+             verifier_execution_id = COALESCE(?11, verifier_execution_id), message_count = ?12, \
+             byte_count = ?13 WHERE session_id = ?1",
             params![
                 session_id,
                 input.job_id,
@@ -399,7 +446,8 @@ impl Store {
                 input.started_at,
                 input.ended_at,
                 input.verifier_execution_id,
-                after
+                after,
+                bytes
             ],
         )?;
         for (offset, m) in input.messages.iter().enumerate() {

@@ -97,11 +97,10 @@ async function compareCommand(args) {
   const maxDrop = number(values['max-drop'], 'max-drop', { min: 0, max: 1 }) ?? 0;
   const confidence = number(values.confidence, 'confidence', { min: 0, max: 1 });
   if (confidence === 0 || confidence === 1) throw new UsageError('--confidence must be between 0 and 1, e.g. 0.95');
-  const c = await new Fleet().compare(positionals[0], positionals[1], { confidence });
-  const drop = -c.change;
-  const gate = c.verdict !== 'worse' && drop <= maxDrop + 1e-12;
+  const c = await new Fleet().compare(positionals[0], positionals[1], { confidence, maxDrop });
+  const gate = c.gatePassed;
   if (values.json) {
-    console.log(JSON.stringify({ ...c, maxDrop, gatePassed: gate }));
+    console.log(JSON.stringify(c));
     return gate ? 0 : 1;
   }
   const width = Math.max(4, ...c.tasks.map((t) => t.taskKey.length));

@@ -27,6 +27,27 @@ pub struct CompareOptions {
     pub confidence: Option<f64>,
     /// 100 to 100,000; default 10,000.
     pub resamples: Option<u32>,
+    /// The largest pass-rate drop the gate lets through, 0 to 1; default 0.
+    pub max_drop: Option<f64>,
+}
+
+impl CompareOptions {
+    /// `(confidence, resamples, max_drop)`, checked, with their defaults.
+    pub fn resolve(&self) -> Result<(f64, u32, f64), FleetError> {
+        let confidence = self.confidence.unwrap_or(0.95);
+        if !(confidence > 0.0 && confidence < 1.0) {
+            return Err(FleetError::validation("compare: `confidence` must be between 0 and 1, e.g. 0.95"));
+        }
+        let resamples = self.resamples.unwrap_or(10_000);
+        if !(100..=100_000).contains(&resamples) {
+            return Err(FleetError::validation("compare: `resamples` must be from 100 to 100000"));
+        }
+        let max_drop = self.max_drop.unwrap_or(0.0);
+        if !(0.0..=1.0).contains(&max_drop) {
+            return Err(FleetError::validation("compare: `maxDrop` must be from 0 to 1"));
+        }
+        Ok((confidence, resamples, max_drop))
+    }
 }
 
 /// One task in both jobs (`TaskChange`).
@@ -62,14 +83,9 @@ pub struct Comparison {
     pub resamples: u32,
     /// `better`, `worse` or `inconclusive`.
     pub verdict: String,
-}
-
-impl Comparison {
-    /// Whether a CI gate lets the candidate through: not `worse`, and the pass rate did not drop
-    /// by more than `max_drop`.
-    pub fn passes_gate(&self, max_drop: f64) -> bool {
-        self.verdict != "worse" && -self.change <= max_drop + 1e-12
-    }
+    pub max_drop: f64,
+    /// The CI gate: not `worse`, and the pass rate did not drop by more than `maxDrop`.
+    pub gate_passed: bool,
 }
 
 /// task key -> pass rate, for tasks with sessions.
@@ -105,14 +121,7 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 
 /// Compares a candidate job with a baseline job.
 pub fn compare(baseline: &JobSessions, candidate: &JobSessions, o: &CompareOptions) -> Result<Comparison, FleetError> {
-    let confidence = o.confidence.unwrap_or(0.95);
-    if !(confidence > 0.0 && confidence < 1.0) {
-        return Err(FleetError::validation("compare: `confidence` must be between 0 and 1, e.g. 0.95"));
-    }
-    let resamples = o.resamples.unwrap_or(10_000);
-    if !(100..=100_000).contains(&resamples) {
-        return Err(FleetError::validation("compare: `resamples` must be from 100 to 100000"));
-    }
+    let (confidence, resamples, max_drop) = o.resolve()?;
     let (base, cand) = (rates(baseline), rates(candidate));
     let lookup = |list: &[(String, f64)], key: &str| list.iter().find(|(k, _)| k == key).map(|(_, r)| *r);
     let mut tasks: Vec<TaskChange> = base
@@ -163,10 +172,13 @@ pub fn compare(baseline: &JobSessions, candidate: &JobSessions, o: &CompareOptio
         confidence,
         resamples,
         verdict: verdict.to_string(),
+        max_drop,
+        gate_passed: false,
         tasks: Vec::new(),
     };
     tasks.sort_by(|a, b| a.change.total_cmp(&b.change).then_with(|| a.task_key.cmp(&b.task_key)));
-    Ok(Comparison { tasks, ..comparison })
+    let gate_passed = comparison.verdict != "worse" && -comparison.change <= max_drop + 1e-12;
+    Ok(Comparison { tasks, gate_passed, ..comparison })
 }
 
 #[cfg(test)]

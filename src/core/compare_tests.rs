@@ -20,9 +20,14 @@ fn keys(n: usize) -> Vec<String> {
 }
 
 fn run(base: &[(String, i64)], cand: &[(String, i64)]) -> Comparison {
+    run_gated(base, cand, 0.0)
+}
+
+fn run_gated(base: &[(String, i64)], cand: &[(String, i64)], max_drop: f64) -> Comparison {
     let a: Vec<(&str, i64, i64)> = base.iter().map(|(k, p)| (k.as_str(), *p, 1)).collect();
     let b: Vec<(&str, i64, i64)> = cand.iter().map(|(k, p)| (k.as_str(), *p, 1)).collect();
-    compare(&job("a", &a), &job("b", &b), &CompareOptions::default()).unwrap()
+    compare(&job("a", &a), &job("b", &b), &CompareOptions { max_drop: Some(max_drop), ..CompareOptions::default() })
+        .unwrap()
 }
 
 #[test]
@@ -37,8 +42,8 @@ fn a_clearly_better_candidate_is_better_and_a_clearly_worse_one_worse() {
     let worse = run(&most, &none);
     assert_eq!(worse.verdict, "worse");
     assert!(worse.interval_high < 0.0);
-    assert!(!worse.passes_gate(1.0), "worse never passes the gate");
-    assert!(better.passes_gate(0.0));
+    assert!(!run_gated(&most, &none, 1.0).gate_passed, "worse never passes the gate");
+    assert!(better.gate_passed);
 }
 
 #[test]
@@ -47,7 +52,7 @@ fn equal_jobs_are_inconclusive_with_a_zero_interval_and_pass_the_gate() {
     let same: Vec<(String, i64)> = k.iter().enumerate().map(|(i, k)| (k.clone(), i64::from(i % 2 == 0))).collect();
     let c = run(&same, &same);
     assert_eq!((c.verdict.as_str(), c.change, c.interval_low, c.interval_high), ("inconclusive", 0.0, 0.0, 0.0));
-    assert!(c.passes_gate(0.0));
+    assert!(c.gate_passed);
 }
 
 #[test]
@@ -61,7 +66,7 @@ fn one_flip_among_many_is_inconclusive_but_a_drop_gate_catches_it() {
     assert!((c.change + 0.1).abs() < 1e-12);
     assert_eq!(c.tasks[0].task_key, "t03", "the largest drop comes first");
     assert_eq!(c.tasks[0].flipped.as_deref(), Some("pass->fail"));
-    assert!(!c.passes_gate(0.05) && c.passes_gate(0.1));
+    assert!(!run_gated(&base, &cand, 0.05).gate_passed && run_gated(&base, &cand, 0.1).gate_passed);
 }
 
 #[test]
@@ -100,8 +105,9 @@ fn tasks_in_one_job_only_are_listed_not_dropped_and_rates_count_sessions() {
 fn bad_options_are_refused() {
     let a = job("a", &[]);
     let bad = [
-        CompareOptions { confidence: Some(1.0), resamples: None },
-        CompareOptions { confidence: None, resamples: Some(5) },
+        CompareOptions { confidence: Some(1.0), ..CompareOptions::default() },
+        CompareOptions { resamples: Some(5), ..CompareOptions::default() },
+        CompareOptions { max_drop: Some(1.5), ..CompareOptions::default() },
     ];
     for o in bad {
         assert!(compare(&a, &a, &o).is_err());

@@ -12,8 +12,9 @@ impl Fleet {
     /// Compares a candidate job with a baseline job: per task both pass rates and the change,
     /// the tasks that flipped, tasks in one job only, and the overall change with a paired
     /// bootstrap interval over tasks (seeded: the same jobs give the same interval) and a verdict
-    /// (`better`, `worse`, `inconclusive`). Options: `confidence` (default 0.95), `resamples`
-    /// (default 10000).
+    /// (`better`, `worse`, `inconclusive`), and whether a CI gate lets the candidate through
+    /// (`gatePassed`). Options: `confidence` (default 0.95), `resamples` (default 10000),
+    /// `maxDrop` (default 0).
     #[wasm_bindgen(unchecked_return_type = "Promise<Comparison>")]
     pub fn compare(
         &self,
@@ -27,8 +28,7 @@ impl Fleet {
             let (baseline, candidate) =
                 (string_arg(&baseline, "baseline job id")?, string_arg(&candidate, "candidate job id")?);
             let options: CompareOptions = parse_options(&options, "compare options")?;
-            // Checked before anything is sent: a bad option is a ValidationError.
-            compare::compare(&JobSessions::default(), &JobSessions::default(), &options)?;
+            options.resolve()?; // a bad option is a ValidationError before anything is sent
             let started = start(&client, &opts)?;
             let call = started.call();
             let base: JobSessions = call.fetch(|c, ctx| traces::job_sessions_request(c, &baseline, ctx)).await?;

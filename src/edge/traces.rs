@@ -99,8 +99,8 @@ impl Session {
             };
             let response = Some(from_js(&response, "response")?).filter(|r| !r.is_null());
             let started = start(&client, &opts)?;
-            let ctx = started.io.client.core.config.clone();
-            let pending = state.borrow().log(&ctx, &history, response.as_ref(), &new_ctx(&started));
+            let config = &started.io.client.core.config;
+            let pending = state.borrow().log(config, &history, response.as_ref(), &new_ctx(&started));
             let Some(request) = &pending.request else { return Ok(JsValue::NULL) };
             let response = started.call().send(request, None).await?;
             let answer: IngestResult = decode(&response, &request.request_id)?;
@@ -161,7 +161,7 @@ impl Fleet {
     ) -> Result<Session, JsValue> {
         let options: SessionOptions = parse_options(&options, "session options").map_err(super::errors::to_js)?;
         options.validate().map_err(super::errors::to_js)?;
-        Ok(Session { client: self.client.clone(), state: Rc::new(RefCell::new(SessionLog::new(options))) })
+        Ok(Session::new(self.client.clone(), options))
     }
 
     /// Creates a session now, with a first message (default `[session created]`), running.

@@ -572,6 +572,8 @@ export interface CompareOptions {
   confidence?: number;
   /** Bootstrap resamples, 100-100000; default 10000. */
   resamples?: number;
+  /** The largest pass-rate drop the gate lets through, 0-1; default 0. */
+  maxDrop?: number;
 }
 
 /** One task both jobs ran. */
@@ -601,6 +603,9 @@ export interface Comparison {
   confidence: number;
   resamples: number;
   verdict: 'better' | 'worse' | 'inconclusive';
+  maxDrop: number;
+  /** The CI gate: not `worse`, and the pass rate did not drop by more than `maxDrop`. */
+  gatePassed: boolean;
 }
 
 /** An agent: does the task in the env, logs its turns to the session, resolves to its final

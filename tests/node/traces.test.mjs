@@ -128,3 +128,16 @@ test('compare: two recorded jobs give per-task changes, flips, an interval and a
   await assert.rejects(fleet.compare(baseline, candidate, { confidence: 2 }), F.ValidationError);
   await assert.rejects(fleet.compare(baseline, 'job_nope'), F.NotFoundError);
 });
+
+test('compare reports the CI gate with maxDrop', async () => {
+  const a = await fleet.job('gate a');
+  const b = await fleet.job('gate b');
+  for (const [jobId, passed] of [[a, true], [b, false]]) {
+    const created = await fleet.createSession({ jobId, taskKey: 'helpdesk-count-open' });
+    await fleet.completeSession(created.sessionId, { status: passed ? 'completed' : 'failed' });
+  }
+  // No verifier execution on either: both score 0, no change, the gate passes.
+  const c = await fleet.compare(a, b, { maxDrop: 0 });
+  assert.deepEqual([c.change, c.maxDrop, c.gatePassed], [0, 0, true]);
+  await assert.rejects(fleet.compare(a, b, { maxDrop: 2 }), F.ValidationError);
+});

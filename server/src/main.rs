@@ -11,6 +11,7 @@ mod catalog;
 mod config;
 mod demo;
 mod error;
+mod events;
 mod instances;
 mod keys;
 mod manager;
@@ -57,9 +58,11 @@ async fn main() {
         Some(path) => catalog::Catalog::load(path, &demo_seed).unwrap_or_else(|e| fail(e)),
         None => catalog::Catalog::builtin(&demo_seed),
     });
+    let events = Arc::new(events::Events::new(store.clone()).unwrap_or_else(|e| fail(format!("event log: {e}"))));
     let instances = Arc::new(instances::Instances::new(
         store.clone(),
         catalog.clone(),
+        events.clone(),
         &config.data_dir,
         config.min_heartbeat_interval,
     ));
@@ -102,6 +105,7 @@ async fn main() {
         instances: instances.clone(),
         verifier,
         sessions: Arc::new(sessions::Sessions::default()),
+        events: events.clone(),
         static_root: config.static_root.clone(),
         base_url,
     };
@@ -116,7 +120,11 @@ async fn main() {
         })
     };
     axum::serve(listener, routes::router(state))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Open event streams end now, or graceful shutdown would wait for them forever.
+            events.shut_down();
+        })
         .await
         .unwrap_or_else(|e| fail(e));
     reaper.abort();

@@ -2,6 +2,7 @@
 use std::sync::Arc;
 
 use crate::catalog::Catalog;
+use crate::events::Events;
 use crate::instances::Instances;
 use crate::keys::Keys;
 use crate::sessions::Sessions;
@@ -16,6 +17,8 @@ pub struct AppState {
     pub instances: Arc<Instances>,
     pub verifier: Arc<Verifier>,
     pub sessions: Arc<Sessions>,
+    /// Live changes per team (`GET /v1/flotilla/events`).
+    pub events: Arc<Events>,
     /// The repository root whose `www/`, `js/` and `dist/web/` are served, if any.
     pub static_root: Option<std::path::PathBuf>,
     /// `http://host:port` as clients reach this server; instance URLs start with it.

@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::catalog::{Catalog, Runtime};
 use crate::error::ApiError;
+use crate::events::{EventData, Events};
 use crate::keys::Caller;
 use crate::store::{InsertRefused, InstanceRow, Store};
 use crate::time::{now_epoch, now_iso};
@@ -26,11 +27,19 @@ pub struct Instances {
     root: PathBuf,
     min_heartbeat_interval: i64,
     processes: Mutex<HashMap<String, AppProcess>>,
+    events: Arc<Events>,
 }
 
 impl Instances {
-    pub fn new(store: Arc<Store>, catalog: Arc<Catalog>, data_dir: &Path, min_heartbeat_interval: i64) -> Self {
+    pub fn new(
+        store: Arc<Store>,
+        catalog: Arc<Catalog>,
+        events: Arc<Events>,
+        data_dir: &Path,
+        min_heartbeat_interval: i64,
+    ) -> Self {
         Instances {
+            events,
             store,
             catalog,
             root: data_dir.join("instances"),
@@ -134,12 +143,13 @@ impl Instances {
             }
         }
 
+        self.announce(&row, "instance.created", None);
         if let Err(e) = self.prepare_dir(&id, seed_path) {
-            self.store.set_status(&id, "error", &now_iso())?;
+            self.set_status(&id, "error", "instance.stopped", Some("failed"))?;
             return Err(ApiError::internal("could not prepare the instance", e));
         }
         match &spec.runtime {
-            Runtime::Demo => self.store.set_status(&id, "running", &now_iso())?,
+            Runtime::Demo => self.set_status(&id, "running", "instance.running", None)?,
             Runtime::Command { command, env, health_path } => {
                 let dir = self.dir(&id);
                 match process::spawn(command, env, &dir, req.env_variables.as_ref()) {
@@ -151,13 +161,32 @@ impl Instances {
                     }
                     Err(e) => {
                         tracing::warn!(instance = %id, error = %e, "app failed to start");
-                        self.store.set_status(&id, "error", &now_iso())?;
+                        self.set_status(&id, "error", "instance.stopped", Some("failed"))?;
                     }
                 }
             }
         }
         tracing::info!(instance = %id, env = %env_key, team = %caller.team_id, "instance created");
         Ok(self.store.get_instance_any_team(&id)?.unwrap_or(row))
+    }
+
+    /// Records a status and tells the team's event streams.
+    fn set_status(&self, id: &str, status: &str, kind: &str, reason: Option<&str>) -> Result<(), ApiError> {
+        self.store.set_status(id, status, &now_iso())?;
+        if let Some(row) = self.store.get_instance_any_team(id)? {
+            self.announce(&row, kind, reason);
+        }
+        Ok(())
+    }
+
+    fn announce(&self, row: &InstanceRow, kind: &str, reason: Option<&str>) {
+        let mut event = EventData::new(kind);
+        event.instance_id = Some(row.instance_id.clone());
+        event.env_key = Some(row.env_key.clone());
+        event.run_id = row.run_id.clone();
+        event.status = Some(row.status.clone());
+        event.reason = reason.map(str::to_string);
+        self.events.publish(&row.team_id, &event);
     }
 
     /// Copies the seed into the instance directory: `seed.db` (read-only) and `current.db`.
@@ -177,10 +206,10 @@ impl Instances {
     async fn await_health(&self, id: &str, port: u16, path: String, wait: Duration) -> Result<(), ApiError> {
         let poll = process::wait_healthy(port, path, Duration::from_secs(120));
         match tokio::time::timeout(wait, poll).await {
-            Ok(true) => self.store.set_status(id, "running", &now_iso())?,
+            Ok(true) => self.set_status(id, "running", "instance.running", None)?,
             Ok(false) => {
                 tracing::warn!(instance = %id, "app never became healthy");
-                self.stop(id, "error").await?;
+                self.stop(id, "error", "unhealthy").await?;
             }
             Err(_) => tracing::info!(instance = %id, "still starting when max_wait_seconds ran out"),
         }
@@ -188,13 +217,14 @@ impl Instances {
     }
 
     /// Stops an instance: kills its app, records the final status, and removes its files
-    /// (kept for `error` instances, whose app.log explains what happened).
-    pub async fn stop(&self, id: &str, status: &str) -> Result<(), ApiError> {
+    /// (kept for `error` instances, whose app.log explains what happened). `reason` goes into
+    /// the `instance.stopped` event: `closed`, `ttl_expired`, `heartbeat_missed`, `shutdown`...
+    pub async fn stop(&self, id: &str, status: &str, reason: &str) -> Result<(), ApiError> {
         let app = self.processes.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
         if let Some(app) = app {
             app.stop().await;
         }
-        self.store.set_status(id, status, &now_iso())?;
+        self.set_status(id, status, "instance.stopped", Some(reason))?;
         if status == "stopped" {
             let _ = std::fs::remove_dir_all(self.dir(id));
         }
@@ -209,7 +239,13 @@ impl Instances {
         };
         for id in overdue {
             tracing::info!(instance = %id, "deadline passed: stopping");
-            if let Err(e) = self.stop(&id, "stopped").await {
+            let row = self.store.get_instance_any_team(&id).ok().flatten();
+            let missed_beats = row.as_ref().is_some_and(|r| r.heartbeat_interval.is_some());
+            if let (Some(row), true) = (&row, missed_beats) {
+                self.announce(row, "instance.heartbeat_missed", Some("heartbeat_missed"));
+            }
+            let reason = if missed_beats { "heartbeat_missed" } else { "ttl_expired" };
+            if let Err(e) = self.stop(&id, "stopped", reason).await {
                 tracing::error!(instance = %id, detail = ?e.detail, "could not stop");
             }
         }
@@ -223,10 +259,10 @@ impl Instances {
             let alive =
                 matches!(runtime, Some(Runtime::Demo)) && self.dir(&row.instance_id).join("current.db").exists();
             if alive {
-                self.store.set_status(&row.instance_id, "running", &now_iso())?;
+                self.set_status(&row.instance_id, "running", "instance.running", None)?;
             } else {
                 tracing::info!(instance = %row.instance_id, "its app did not survive the restart: stopped");
-                self.store.set_status(&row.instance_id, "stopped", &now_iso())?;
+                self.set_status(&row.instance_id, "stopped", "instance.stopped", Some("restart"))?;
             }
         }
         Ok(())
@@ -236,7 +272,7 @@ impl Instances {
     pub async fn shutdown(&self) {
         let live = self.store.live_instances().unwrap_or_default();
         for row in live {
-            let _ = self.stop(&row.instance_id, "stopped").await;
+            let _ = self.stop(&row.instance_id, "stopped", "shutdown").await;
         }
     }
 }

@@ -119,7 +119,7 @@ pub async fn list(
 pub async fn close(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let row = state.store.get_instance(&caller.team_id, &id)?.ok_or_else(|| not_found(&id))?;
     if matches!(row.status.as_str(), "pending" | "running") {
-        state.instances.stop(&id, "stopped").await?;
+        state.instances.stop(&id, "stopped", "closed").await?;
     }
     let row = state.store.get_instance(&caller.team_id, &id)?.ok_or_else(|| not_found(&id))?;
     Ok(Json(instance_json(&row, &state.base_url)))
@@ -140,7 +140,7 @@ pub async fn close_batch(
     let mut closed = Vec::new();
     for row in state.store.list_instances(&caller.team_id, &filter)? {
         if matches!(row.status.as_str(), "pending" | "running") {
-            state.instances.stop(&row.instance_id, "stopped").await?;
+            state.instances.stop(&row.instance_id, "stopped", "closed").await?;
             if let Some(row) = state.store.get_instance(&caller.team_id, &row.instance_id)? {
                 closed.push(instance_json(&row, &state.base_url));
             }

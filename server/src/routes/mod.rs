@@ -2,6 +2,7 @@
 //! the playground at `/`, and `/health`.
 mod account;
 mod envs;
+mod events;
 pub mod instances;
 mod sessions;
 mod tasks;
@@ -53,7 +54,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/sessions/job/{job_id}", get(sessions::job_sessions))
         .route("/v1/sessions/{session_id}/transcript", get(sessions::transcript))
         .route("/v1/jobs", get(traces::list_jobs).post(traces::create_job))
-        .route("/v1/jobs/{job_id}", get(traces::get_job));
+        .route("/v1/jobs/{job_id}", get(traces::get_job))
+        .route("/v1/flotilla/events", get(events::stream));
     Router::new()
         .route("/health", get(health))
         .route("/", get(web::index))

@@ -9,9 +9,10 @@ use serde_json::{json, Value};
 
 use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult};
+use crate::events::EventData;
 use crate::keys::Caller;
 use crate::state::AppState;
-use crate::store::{Ingest, IngestRefused, JobRow, MessageRow};
+use crate::store::{Ingest, IngestRefused, Ingested, JobRow, MessageRow};
 use crate::time::now_iso;
 
 /// The most messages one session keeps; an ingest past it is refused whole (413).
@@ -48,6 +49,9 @@ pub async fn create_trace_job(
     };
     let job = JobRow { job_id, team_id: caller.team_id.clone(), name, created_at: now_iso() };
     state.store.create_job(&job)?;
+    let mut event = EventData::new("job.created");
+    event.job_id = Some(job.job_id.clone());
+    state.events.publish(&caller.team_id, &event);
     Ok(Json(json!({ "job_id": job.job_id, "name": job.name, "status": "pending" })))
 }
 
@@ -171,6 +175,7 @@ async fn ingest(
     messages: Vec<MessageRow>,
 ) -> ApiResult<Json<Value>> {
     check(&fields)?;
+    let status_set = fields.status.clone();
     let input = Ingest {
         session_id: fields.session_id,
         job_id: fields.job_id,
@@ -212,12 +217,46 @@ async fn ingest(
             format!("A session keeps at most {limit} messages; this ingest would pass that"),
         ),
     })?;
+    announce_session(state, caller, &done, status_set.as_deref());
     Ok(Json(json!({
         "success": true,
         "session_id": done.session_id,
         "message_count": done.message_count,
         "created_new_session": done.created_new_session,
     })))
+}
+
+/// Tells the team's event streams: `session.created` for a new session, `session.completed`
+/// when this call ended it (completed, failed or cancelled), `session.updated` for anything else.
+fn announce_session(state: &AppState, caller: &Caller, done: &Ingested, status_set: Option<&str>) {
+    let Ok(Some(session)) = state.store.get_session(&caller.team_id, &done.session_id) else { return };
+    let ended = matches!(status_set, Some("completed" | "failed" | "cancelled"));
+    let event = |kind: &str| {
+        let mut event = EventData::new(kind);
+        event.session_id = Some(session.session_id.clone());
+        event.job_id = session.job_id.clone();
+        event.task_key = session.task_key.clone();
+        event.instance_id = session.instance_id.clone();
+        event.status = Some(session.status.clone());
+        event.message_count = Some(session.message_count);
+        event
+    };
+    if done.created_new_session {
+        state.events.publish(&caller.team_id, &event("session.created"));
+    }
+    if ended {
+        let mut completed = event("session.completed");
+        let execution = session.verifier_execution_id.as_deref();
+        let execution = execution.and_then(|id| state.store.get_execution(&caller.team_id, id).ok().flatten());
+        if let Some(execution) = execution {
+            completed.execution_id = Some(execution.execution_id);
+            completed.score = execution.score;
+            completed.success = Some(execution.success);
+        }
+        state.events.publish(&caller.team_id, &completed);
+    } else if !done.created_new_session {
+        state.events.publish(&caller.team_id, &event("session.updated"));
+    }
 }
 
 /// `POST /v1/sessions/ingest`.

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use crate::body::JsonBody;
 use crate::error::{ApiError, ApiResult};
+use crate::events::EventData;
 use crate::keys::Caller;
 use crate::state::AppState;
 use crate::store::ExecutionRow;
@@ -132,7 +133,15 @@ fn record(state: &AppState, caller: &Caller, key: &str, instance_id: &str, answe
         result: Some(answer["result"].clone()).filter(|r| !r.is_null()),
         created_at: now_iso(),
     };
-    Ok(state.store.record_execution(&row)?)
+    state.store.record_execution(&row)?;
+    let mut event = EventData::new("verifier.executed");
+    event.execution_id = Some(row.execution_id);
+    event.task_key = row.task_key;
+    event.instance_id = row.instance_id;
+    event.success = Some(row.success);
+    event.score = row.score;
+    state.events.publish(&caller.team_id, &event);
+    Ok(())
 }
 
 /// `GET /v1/verifiers/{id}`: the verifier of one of the caller's tasks.

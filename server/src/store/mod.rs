@@ -1,6 +1,7 @@
 //! Durable state in SQLite (WAL mode): tasks, instances (and so runs), team runner tokens, and
-//! the evaluation record: jobs, sessions, messages, verifier executions.
+//! the evaluation record: jobs, sessions, messages, verifier executions; and the event log.
 //! Verifier bundles live on disk, by sha256, beside the database.
+mod events;
 mod instances;
 mod tasks;
 mod teams;
@@ -11,9 +12,10 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
+pub use events::EventRow;
 pub use instances::{InsertRefused, InstanceFilter, InstanceRow};
 pub use tasks::{TaskFilter, TaskRow};
-pub use traces::{ExecutionRow, Ingest, IngestRefused, JobRow, MessageRow, SessionRow};
+pub use traces::{ExecutionRow, Ingest, IngestRefused, Ingested, JobRow, MessageRow, SessionRow};
 
 /// The server's database. Calls are short, so one connection behind a mutex is enough.
 pub struct Store {
@@ -80,6 +82,7 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(traces::SCHEMA)?;
+        conn.execute_batch(events::SCHEMA)?;
         Ok(Store { conn: Mutex::new(conn) })
     }
 

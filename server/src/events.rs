@@ -1,0 +1,141 @@
+//! Live changes, per team: what `GET /v1/flotilla/events` streams (a flotilla endpoint; the
+//! Fleet service has none). Every change is first written to the event log (so a client that
+//! reconnects with `Last-Event-ID`, even after a restart, misses nothing), then a watch channel
+//! wakes the open streams, which read their own team's rows: no stream ever sees another team's.
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+
+use crate::store::Store;
+use crate::time::now_iso;
+
+/// Open streams one team may hold at once; more are refused with 429.
+pub const MAX_STREAMS_PER_TEAM: usize = 16;
+
+/// What an event says. `kind` is its type (`instance.created`, `session.completed`, ...); the
+/// other fields are those that apply, the rest left out.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventData {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub env_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_count: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub success: Option<bool>,
+}
+
+impl EventData {
+    pub fn new(kind: &str) -> Self {
+        EventData { kind: kind.to_string(), created_at: now_iso(), ..Default::default() }
+    }
+}
+
+/// The hub: publishes into the log and tells open streams.
+pub struct Events {
+    store: Arc<Store>,
+    latest: watch::Sender<i64>,
+    closing: watch::Sender<bool>,
+    open: Mutex<HashMap<String, usize>>,
+}
+
+/// One open stream's place in its team's count; dropping it frees the place.
+pub struct StreamSlot {
+    events: Arc<Events>,
+    team_id: String,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = self.events.open.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = open.get_mut(&self.team_id) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.team_id);
+            }
+        }
+    }
+}
+
+impl Events {
+    pub fn new(store: Arc<Store>) -> rusqlite::Result<Self> {
+        let latest = store.latest_event_id()?;
+        Ok(Events {
+            store,
+            latest: watch::Sender::new(latest),
+            closing: watch::Sender::new(false),
+            open: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Records an event for a team and wakes its streams. A failure to record is logged, never
+    /// the caller's failure: the change itself already happened.
+    pub fn publish(&self, team_id: &str, data: &EventData) {
+        let payload = match serde_json::to_string(data) {
+            Ok(payload) => payload,
+            Err(e) => return tracing::error!(error = %e, "could not encode an event"),
+        };
+        match self.store.insert_event(team_id, &payload) {
+            Ok(id) => {
+                self.latest.send_replace(id);
+            }
+            Err(e) => tracing::error!(error = %e, kind = %data.kind, "could not record an event"),
+        }
+    }
+
+    /// The newest event number of any team: where a stream without `Last-Event-ID` starts.
+    pub fn latest(&self) -> i64 {
+        *self.latest.borrow()
+    }
+
+    /// A place for one more stream of `team_id`, or `None` when it has [`MAX_STREAMS_PER_TEAM`].
+    pub fn open_stream(self: &Arc<Self>, team_id: &str) -> Option<StreamSlot> {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let n = open.entry(team_id.to_string()).or_insert(0);
+        if *n >= MAX_STREAMS_PER_TEAM {
+            return None;
+        }
+        *n += 1;
+        Some(StreamSlot { events: self.clone(), team_id: team_id.to_string() })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Wakes when an event is published.
+    pub fn watch_latest(&self) -> watch::Receiver<i64> {
+        self.latest.subscribe()
+    }
+
+    /// Wakes when the server shuts down (open streams end, so graceful shutdown does not wait).
+    pub fn watch_closing(&self) -> watch::Receiver<bool> {
+        self.closing.subscribe()
+    }
+
+    pub fn shut_down(&self) {
+        self.closing.send_replace(true);
+    }
+}

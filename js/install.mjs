@@ -1,5 +1,6 @@
-// Wires the wasm build to the JS side of the package: registers the error classes and gives
-// `Env` its `[Symbol.asyncDispose]`, so `await using env = await fleet.make(...)` always closes.
+// Wires the wasm build to the JS side of the package: registers the error classes, gives `Env`
+// its `[Symbol.asyncDispose]` (so `await using env = await fleet.make(...)` always closes) and
+// `EventStream` its `[Symbol.asyncIterator]` (so `for await (const e of fleet.events())` works).
 // Loaded by every entry (js/node.cjs through its generated CommonJS twin, js/web.mjs directly).
 
 const asyncDispose = Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose');
@@ -7,6 +8,11 @@ const asyncDispose = Symbol.asyncDispose ?? Symbol.for('Symbol.asyncDispose');
 /** Connects one wasm build (its exports object) to the error classes. */
 export function install(wasm, errors) {
   wasm.__registerErrorClasses(errors);
+  // `fleet.events()` answers an EventStream: make it `for await`-able (its next/return are Rust's).
+  Object.defineProperty(wasm.EventStream.prototype, Symbol.asyncIterator, {
+    configurable: true,
+    value() { return this; },
+  });
   Object.defineProperty(wasm.Env.prototype, asyncDispose, {
     configurable: true,
     value() {

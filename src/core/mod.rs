@@ -13,6 +13,9 @@ pub mod compare;
 pub mod envs;
 pub mod error;
 pub mod evaluate;
+pub mod events;
+#[cfg(test)]
+mod events_tests;
 pub mod heartbeat;
 pub mod http;
 pub mod ids;

@@ -32,6 +32,16 @@ pub struct FakeIo {
     pub logs: RefCell<Vec<String>>,
     /// The per-attempt timeout of every request sent, in order.
     pub timeouts: RefCell<Vec<f64>>,
+    /// Scripted answers to `StreamIo::open` (the event stream's tests).
+    pub opens: RefCell<VecDeque<Open>>,
+}
+
+/// One scripted answer to opening a stream.
+pub enum Open {
+    /// A stream that yields these reads in order, then ends.
+    Stream(Vec<Result<&'static str, Failure>>),
+    Answer(u16, Value),
+    Fail(Failure),
 }
 
 impl FakeIo {

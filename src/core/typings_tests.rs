@@ -11,6 +11,7 @@ use super::call::ClientOptions;
 use super::compare::{CompareOptions, Comparison, TaskChange};
 use super::envs::{Environment, ListRunsOptions, Run};
 use super::evaluate::{AttemptResult, EvaluateOptions, Evaluation, Progress};
+use super::events::{EventsOptions, FleetEvent};
 use super::heartbeat::StartOptions;
 use super::instances::{
     AttachOptions, HeartbeatInfo, Instance, InstanceUrls, ListInstancesOptions, MakeOptions, ManagerUrls, WaitOptions,
@@ -113,6 +114,7 @@ fn outputs() -> Vec<(&'static str, Fields)> {
         ("EvaluationResult", output::<AttemptResult>()),
         ("Evaluation", output::<Evaluation>()),
         ("EvaluationProgress", output::<Progress>()),
+        ("FleetEvent", output::<FleetEvent>()),
     ]
 }
 
@@ -140,11 +142,12 @@ fn inputs() -> Vec<(&'static str, BTreeSet<String>)> {
         ("CreateJobOptions", input::<CreateJobOptions>()),
         ("CompareOptions", input::<CompareOptions>()),
         ("EvaluateOptions", input::<EvaluateOptions>()),
+        ("EventsOptions", input::<EventsOptions>()),
     ]
 }
 
-/// Interfaces that describe no Rust model: the logger, call options, the `Env` class augmentation.
-const NOT_MODELS: [&str; 3] = ["Logger", "CallOptions", "Env"];
+/// Interfaces that describe no Rust model: the logger, call options, the class augmentations.
+const NOT_MODELS: [&str; 4] = ["Logger", "CallOptions", "Env", "EventStream"];
 
 #[test]
 fn every_model_agrees_with_its_typescript_interface() {

@@ -39,6 +39,29 @@ impl JsonBody for JsValue {
     }
 }
 
+/// Headers as `name\nvalue\n...`: one string across the boundary.
+pub fn header_lines(request: &HttpRequest) -> String {
+    let mut lines = String::with_capacity(256);
+    for (name, value) in &request.headers {
+        lines.push_str(name);
+        lines.push('\n');
+        lines.push_str(value);
+        lines.push('\n');
+    }
+    lines
+}
+
+/// A `[kind, message]` rejection of `attempt.js` or `stream.js` as a [`Failure`].
+pub fn failure_of(rejection: JsValue) -> Failure {
+    let failure = Array::from(&rejection);
+    let message = failure.get(1).as_string().unwrap_or_else(|| "network error".into());
+    match failure.get(0).as_string().as_deref() {
+        Some("aborted") => Failure::Aborted,
+        Some("timeout") => Failure::TimedOut,
+        _ => Failure::Network(message),
+    }
+}
+
 /// The runtime of one call: the client's `fetch` and logger, and the caller's `AbortSignal`.
 pub struct WebIo {
     pub client: Rc<Client>,
@@ -52,27 +75,10 @@ impl Io for WebIo {
         if self.signal.as_ref().is_some_and(AbortSignal::aborted) {
             return Err(Failure::Aborted);
         }
-        let mut lines = String::with_capacity(256);
-        for (name, value) in &request.headers {
-            lines.push_str(name);
-            lines.push('\n');
-            lines.push_str(value);
-            lines.push('\n');
-        }
+        let lines = header_lines(request);
         let (method, body, signal) = (request.method.as_str(), request.body.as_deref(), self.signal.as_ref());
         let pending = attempt(&self.client.fetch, &request.url, method, &lines, body, timeout_ms.max(0.0), signal);
-        let answer = match JsFuture::from(pending).await {
-            Ok(answer) => Array::from(&answer),
-            Err(failure) => {
-                let failure = Array::from(&failure);
-                let message = failure.get(1).as_string().unwrap_or_else(|| "network error".into());
-                return Err(match failure.get(0).as_string().as_deref() {
-                    Some("aborted") => Failure::Aborted,
-                    Some("timeout") => Failure::TimedOut,
-                    _ => Failure::Network(message),
-                });
-            }
-        };
+        let answer = Array::from(&JsFuture::from(pending).await.map_err(failure_of)?);
         let status = answer.get(0).as_f64().filter(|s| (100.0..600.0).contains(s));
         let status = status.ok_or_else(|| Failure::Network("`fetch` did not resolve to a Response".into()))? as u16;
         let body = match answer.get(3).as_bool() {

@@ -6,6 +6,7 @@ mod database;
 mod env;
 mod errors;
 mod evaluate;
+mod events;
 mod fleet;
 mod heartbeat;
 mod io;

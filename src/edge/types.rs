@@ -20,6 +20,9 @@ export type FetchLike = (input: string, init: { method: string; headers: unknown
   readonly status: number;
   readonly headers: { get(name: string): string | null };
   text(): Promise<string>;
+  /** Read by `fleet.events()` only (a streamed body). */
+  readonly ok?: boolean;
+  readonly body?: { getReader(): { read(): Promise<{ done: boolean; value?: Uint8Array }>; cancel(): Promise<void> } } | null;
 }>;
 
 /** Options for `new Fleet(options)` and `configure(options)`. */
@@ -670,5 +673,46 @@ export interface EvaluationProgress {
 export interface Env {
   /** Closes the instance: `await using env = await fleet.make(...)`. */
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Options of `fleet.events()`. */
+export interface EventsOptions {
+  /** Ends the stream: the `for await` loop ends quietly. */
+  signal?: AbortSignal;
+  /** Resume after this event id (`stream.lastEventId` of an earlier stream); default: from now. */
+  lastEventId?: string;
+  /** The limit on opening one connection, in ms (default: the client's `timeoutMs`). */
+  timeoutMs?: number;
+}
+
+/** What a `FleetEvent` says happened. New kinds may come: ignore those you do not know. */
+export type FleetEventType =
+  | 'instance.created' | 'instance.running' | 'instance.stopped' | 'instance.heartbeat_missed'
+  | 'job.created' | 'session.created' | 'session.updated' | 'session.completed' | 'verifier.executed'
+  | (string & {});
+
+/** One change on flotilla-server, for the team of the key. Fields that do not apply are null. */
+export interface FleetEvent {
+  /** The stream's id of this event: pass it as `lastEventId` to resume after it. */
+  id: string;
+  type: FleetEventType;
+  createdAt: string;
+  instanceId: string | null;
+  envKey: string | null;
+  runId: string | null;
+  status: string | null;
+  /** Why an instance stopped: `closed`, `ttl_expired`, `heartbeat_missed`, `shutdown`, `restart`, `failed`, `unhealthy`. */
+  reason: string | null;
+  jobId: string | null;
+  sessionId: string | null;
+  taskKey: string | null;
+  messageCount: number | null;
+  executionId: string | null;
+  score: number | null;
+  success: boolean | null;
+}
+
+export interface EventStream {
+  [Symbol.asyncIterator](): AsyncIterator<FleetEvent, undefined>;
 }
 "#;

@@ -1,0 +1,314 @@
+//! Live events (`fleet.events()`): flotilla-server's `GET /v1/flotilla/events` stream of the
+//! team's changes, as Server-Sent Events. The Fleet service has no such endpoint (it answers
+//! 404, which ends the stream with a `NotFoundError` saying so).
+//!
+//! [`next_event`] owns every decision: when to connect, how to resume (`Last-Event-ID`), when
+//! to reconnect and after how long (the server's `retry`, doubled per failure up to 30 s, with
+//! jitter), which answers end the stream (any error that a retry cannot fix), and what to do
+//! with a frame it cannot read (skip it). The edge only opens the stream and reads bytes.
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use super::classify::classify_response;
+use super::client::{CallContext, ClientConfig};
+use super::error::{ErrorKind, FleetError};
+use super::http::{HttpRequest, Method};
+use super::io::{Failure, HttpResponse, Io, JsonBody, Level, LogValue};
+
+/// One change on the server (`FleetEvent`). `type` says what happened; the fields that apply
+/// are set, the others `null`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all(serialize = "camelCase"))]
+pub struct FleetEvent {
+    /// The stream's id of this event (what `Last-Event-ID` resumes after).
+    #[serde(default)]
+    pub id: String,
+    /// `instance.created`, `instance.running`, `instance.stopped`, `instance.heartbeat_missed`,
+    /// `job.created`, `session.created`, `session.updated`, `session.completed`,
+    /// `verifier.executed` (new kinds may come: ignore those you do not know).
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub created_at: String,
+    pub instance_id: Option<String>,
+    pub env_key: Option<String>,
+    pub run_id: Option<String>,
+    pub status: Option<String>,
+    /// Why an instance stopped: `closed`, `ttl_expired`, `heartbeat_missed`, `shutdown`, ...
+    pub reason: Option<String>,
+    pub job_id: Option<String>,
+    pub session_id: Option<String>,
+    pub task_key: Option<String>,
+    pub message_count: Option<i64>,
+    pub execution_id: Option<String>,
+    pub score: Option<f64>,
+    pub success: Option<bool>,
+}
+
+/// Options of `fleet.events()` besides `signal`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EventsOptions {
+    /// Resume after this event id (replays what came after it); default: from now.
+    pub last_event_id: Option<String>,
+    /// The limit on opening one connection, in ms (default: the client's timeout).
+    pub timeout_ms: Option<f64>,
+    /// Read by the edge (an `AbortSignal` is not JSON); listed so the key is known.
+    pub signal: Option<serde::de::IgnoredAny>,
+}
+
+/// One dispatched SSE frame.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SseFrame {
+    pub id: Option<String>,
+    pub event: Option<String>,
+    pub data: String,
+}
+
+/// The longest line (and so event) the parser holds, in bytes: past it the stream is refused.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// An incremental `text/event-stream` parser (lines end in LF or CRLF).
+#[derive(Debug, Default)]
+pub struct SseParser {
+    line: Vec<u8>,
+    data: Option<String>,
+    event: Option<String>,
+    /// The last `id:` seen in this stream (kept across frames, as the spec says).
+    pub last_id: Option<String>,
+    /// The last `retry:` the server sent, in ms.
+    pub retry_ms: Option<u32>,
+}
+
+impl SseParser {
+    /// Feeds bytes; answers the frames they complete.
+    pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<SseFrame>, FleetError> {
+        let mut frames = Vec::new();
+        for &b in bytes {
+            if b != b'\n' {
+                if self.line.len() >= MAX_LINE_BYTES {
+                    return Err(FleetError::invalid_response("an event stream line passed 1 MiB"));
+                }
+                self.line.push(b);
+                continue;
+            }
+            if self.line.last() == Some(&b'\r') {
+                self.line.pop();
+            }
+            let line = String::from_utf8_lossy(&self.line).into_owned();
+            self.line.clear();
+            if let Some(frame) = self.line_done(&line) {
+                frames.push(frame);
+            }
+        }
+        Ok(frames)
+    }
+
+    fn line_done(&mut self, line: &str) -> Option<SseFrame> {
+        if line.is_empty() {
+            let data = self.data.take()?;
+            return Some(SseFrame { id: self.last_id.clone(), event: self.event.take(), data });
+        }
+        if line.starts_with(':') {
+            return None;
+        }
+        let (field, value) = line.split_once(':').unwrap_or((line, ""));
+        let value = value.strip_prefix(' ').unwrap_or(value);
+        match field {
+            "data" => match &mut self.data {
+                Some(data) => {
+                    data.push('\n');
+                    data.push_str(value);
+                }
+                None => self.data = Some(value.to_string()),
+            },
+            "event" => self.event = Some(value.to_string()),
+            "id" if !value.contains('\0') => self.last_id = Some(value.to_string()),
+            "retry" => self.retry_ms = value.parse().ok().or(self.retry_ms),
+            _ => {}
+        }
+        None
+    }
+
+    /// A new connection: a half-read line of the old one is dropped, the last id kept.
+    fn reconnected(&mut self) {
+        self.line.clear();
+        self.data = None;
+        self.event = None;
+    }
+}
+
+/// What opening the stream gave.
+pub enum Opened<S, J> {
+    Stream(S),
+    /// Not a stream: an error answer.
+    Answer(HttpResponse<J>),
+}
+
+/// The I/O a stream needs on top of [`Io`]: open a streaming `GET`, read its next bytes.
+#[allow(async_fn_in_trait)]
+pub trait StreamIo: Io {
+    type Stream;
+    async fn open(&self, request: &HttpRequest, timeout_ms: f64) -> Result<Opened<Self::Stream, Self::Json>, Failure>;
+    /// The next bytes; `None` when the server ended the stream. Fails with `TimedOut` when
+    /// nothing (not even a keep-alive comment) came for `idle_ms`.
+    async fn read(&self, stream: &mut Self::Stream, idle_ms: f64) -> Result<Option<Vec<u8>>, Failure>;
+    /// Stops reading (frees the connection).
+    fn close(&self, stream: Self::Stream);
+    /// The engine's JSON parse of one frame's data.
+    fn parse_json(&self, text: &str) -> Option<Self::Json>;
+}
+
+/// The server sends a comment every 15 s; silence for this long means the connection is dead.
+pub const IDLE_MS: f64 = 45_000.0;
+/// The longest wait between reconnects.
+pub const MAX_RECONNECT_MS: f64 = 30_000.0;
+
+/// A stream's state between `next()` calls.
+pub struct EventStream<S> {
+    parser: SseParser,
+    connection: Option<S>,
+    queue: VecDeque<FleetEvent>,
+    failures: u32,
+    finished: bool,
+}
+
+impl<S> EventStream<S> {
+    /// Checks the options (a bad one is a `ValidationError` before anything is sent).
+    pub fn new(options: &EventsOptions) -> Result<Self, FleetError> {
+        if let Some(id) = &options.last_event_id {
+            if !super::client::header_value_ok(id) {
+                return Err(FleetError::validation("events options: `lastEventId` must be an id the stream gave"));
+            }
+        }
+        if let Some(ms) = options.timeout_ms {
+            if !(ms > 0.0 && ms <= super::call::MAX_TIMEOUT_MS) {
+                return Err(FleetError::validation("events options: `timeoutMs` must be a positive number of ms"));
+            }
+        }
+        let parser = SseParser { last_id: options.last_event_id.clone(), ..SseParser::default() };
+        Ok(EventStream { parser, connection: None, queue: VecDeque::new(), failures: 0, finished: false })
+    }
+
+    /// The id to resume after: the last event seen (or the one the stream was opened with).
+    pub fn last_event_id(&self) -> Option<&str> {
+        self.parser.last_id.as_deref()
+    }
+
+    /// Ends the stream: `next_event` answers `None` from now on; the open connection, if any,
+    /// is handed back to be closed.
+    pub fn finish(&mut self) -> Option<S> {
+        self.finished = true;
+        self.queue.clear();
+        self.connection.take()
+    }
+
+    /// How long to wait before reconnecting after `failures` failures in a row.
+    fn delay_ms(&self, random: f64) -> f64 {
+        let base = f64::from(self.parser.retry_ms.unwrap_or(1000)).max(100.0);
+        let doubled = base * 2f64.powi(self.failures.saturating_sub(1).min(16) as i32);
+        doubled.min(MAX_RECONNECT_MS) * (0.8 + 0.4 * random)
+    }
+}
+
+/// `GET /v1/flotilla/events`, resuming after `last_event_id`.
+pub fn request(config: &ClientConfig, last_event_id: Option<&str>, ctx: &CallContext) -> HttpRequest {
+    let mut request = config.request(Method::Get, "/v1/flotilla/events", None, ctx);
+    request.headers.push(("Accept".into(), "text/event-stream".into()));
+    if let Some(id) = last_event_id.filter(|id| super::client::header_value_ok(id)) {
+        request.headers.push(("Last-Event-ID".into(), id.to_string()));
+    }
+    request
+}
+
+/// The next event, waiting (and reconnecting) as long as it takes; `None` once the stream was
+/// aborted or finished. An error ends the stream.
+pub async fn next_event<I: StreamIo>(
+    io: &I,
+    config: &ClientConfig,
+    timeout_ms: f64,
+    stream: &mut EventStream<I::Stream>,
+) -> Result<Option<FleetEvent>, FleetError> {
+    loop {
+        if let Some(event) = stream.queue.pop_front() {
+            return Ok(Some(event));
+        }
+        if stream.finished {
+            return Ok(None);
+        }
+        let Some(mut connection) = stream.connection.take() else {
+            if stream.failures > 0 && io.sleep(stream.delay_ms(io.random())).await.is_err() {
+                stream.finished = true;
+                return Ok(None);
+            }
+            let ctx = io.new_call();
+            let req = request(config, stream.last_event_id(), &ctx);
+            match io.open(&req, timeout_ms).await {
+                Ok(Opened::Stream(connection)) => {
+                    stream.parser.reconnected();
+                    stream.connection = Some(connection);
+                }
+                Ok(Opened::Answer(answer)) => {
+                    let mut error = classify_response(&answer).with_request_id(&ctx.request_id);
+                    if !error.retryable() {
+                        stream.finished = true;
+                        if error.kind == ErrorKind::NotFound {
+                            error.message = "This server has no event stream (GET /v1/flotilla/events is \
+                                             flotilla-server's; the Fleet service has none: poll instead)"
+                                .into();
+                        }
+                        return Err(error);
+                    }
+                    stream.failures += 1;
+                }
+                Err(Failure::Aborted) => {
+                    stream.finished = true;
+                    return Ok(None);
+                }
+                Err(failure) => {
+                    let why = match failure {
+                        Failure::Network(why) => why,
+                        _ => "timed out".into(),
+                    };
+                    io.log(Level::Warn, "event stream: could not connect", &[("why", LogValue::Text(why))]);
+                    stream.failures += 1;
+                }
+            }
+            continue;
+        };
+        match io.read(&mut connection, IDLE_MS).await {
+            Ok(Some(bytes)) => {
+                let frames = match stream.parser.push(&bytes) {
+                    Ok(frames) => frames,
+                    Err(error) => {
+                        io.close(connection);
+                        stream.finished = true;
+                        return Err(error);
+                    }
+                };
+                stream.connection = Some(connection);
+                for frame in frames {
+                    stream.failures = 0;
+                    let decoded = io.parse_json(&frame.data).map(|json| json.decode::<FleetEvent>());
+                    match decoded {
+                        Some(Ok(mut event)) => {
+                            event.id = frame.id.unwrap_or_default();
+                            stream.queue.push_back(event);
+                        }
+                        _ => io.log(Level::Warn, "event stream: skipped a frame it could not read", &[]),
+                    }
+                }
+            }
+            // The server ended the stream (a restart, a shutdown): reconnect after its `retry`.
+            Ok(None) => stream.failures = stream.failures.max(1),
+            Err(Failure::Aborted) => {
+                stream.finished = true;
+                return Ok(None);
+            }
+            Err(_) => {
+                io.close(connection);
+                stream.failures += 1;
+            }
+        }
+    }
+}

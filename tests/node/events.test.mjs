@@ -1,0 +1,167 @@
+// fleet.events() against a real flotilla-server: order, resume after the server restarts
+// (Last-Event-ID), abort, another team's events never arriving, a bad option refused before
+// anything is sent, and the Fleet service's answer (no such endpoint).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Fleet, ValidationError, NotFoundError } from '../../js/node.mjs';
+import { startServer } from '../support/server.mjs';
+
+const team = (key, id) => ({ key, team_id: id, team_name: id, profile_id: `p_${id}`, profile_name: id, instance_limit: 10 });
+const dataDir = mkdtempSync(join(tmpdir(), 'flotilla-events-'));
+let server;
+let alice;
+let bob;
+
+before(async () => {
+  server = await startServer({ dataDir, keys: [team('flt_alice', 'alice'), team('flt_bob', 'bob')] });
+  alice = new Fleet({ apiKey: 'flt_alice', baseUrl: server.baseUrl });
+  bob = new Fleet({ apiKey: 'flt_bob', baseUrl: server.baseUrl });
+});
+after(async () => {
+  await server?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Collects events until `until(events)` holds, with a safety deadline. */
+async function collect(stream, until, ms = 20000) {
+  const events = [];
+  const deadline = setTimeout(() => stream.return(), ms);
+  for await (const event of stream) {
+    events.push(event);
+    if (until(events)) break;
+  }
+  clearTimeout(deadline);
+  return events;
+}
+
+/** Waits until the server holds the stream open (its first bytes arrived), by one round trip. */
+const settle = () => new Promise((r) => setTimeout(r, 300));
+
+test('events arrive in order, per team: another team sees none of them', async () => {
+  const mine = alice.events();
+  const theirs = bob.events();
+  const theirsSeen = collect(theirs, (e) => e.some((x) => x.type === 'job.created'));
+  await settle();
+  const env = await alice.make({ envKey: 'helpdesk' });
+  const job = await alice.job('events test');
+  const session = await alice.createSession({ jobId: job, taskKey: 'helpdesk-count-open', instanceId: env.instanceId });
+  await alice.completeSession(session.sessionId);
+  await env.close();
+  const events = await collect(mine, (e) => e.some((x) => x.type === 'instance.stopped'));
+  assert.deepEqual(events.map((e) => e.type),
+    ['instance.created', 'instance.running', 'job.created', 'session.created', 'session.completed', 'instance.stopped']);
+  const ids = events.map((e) => Number(e.id));
+  assert.deepEqual(ids, [...ids].sort((a, b) => a - b), 'ids increase');
+  assert.equal(events[0].instanceId, env.instanceId);
+  assert.equal(events[0].envKey, 'helpdesk');
+  assert.equal(events[4].sessionId, session.sessionId);
+  assert.equal(events[4].jobId, job);
+  assert.equal(events[4].status, 'completed');
+  assert.equal(events[5].reason, 'closed');
+  assert.equal(mine.lastEventId, events[5].id);
+  // Bob's stream gets only Bob's job.
+  const bobJob = await bob.job('bob only');
+  const seen = await theirsSeen;
+  assert.deepEqual(seen.map((e) => [e.type, e.jobId]), [['job.created', bobJob]]);
+});
+
+test('a stream resumes after the server restarts, missing nothing', async () => {
+  const stream = alice.events();
+  const jobsSeen = (e) => e.filter((x) => x.type === 'job.created');
+  const events = collect(stream, (e) => jobsSeen(e).length === 3, 30000);
+  await settle();
+  const before = await alice.job('before the restart');
+  while (stream.lastEventId === null) await new Promise((r) => setTimeout(r, 20));
+  // Restart on the same port and data directory while the stream is open.
+  const port = Number(new URL(server.baseUrl).port);
+  await server.stop();
+  server = await startServer({ dataDir, port });
+  // Made while no client was connected: the stream must replay these after its Last-Event-ID.
+  const during = [await alice.job('after restart 1'), await alice.job('after restart 2')];
+  assert.deepEqual(jobsSeen(await events).map((e) => e.jobId), [before, ...during]);
+});
+
+test('an explicit lastEventId replays what came after it', async () => {
+  const stream = alice.events();
+  const first = collect(stream, (e) => e.length === 1);
+  await settle();
+  await alice.job('anchor');
+  const [anchor] = await first;
+  const later = [await alice.job('later 1'), await alice.job('later 2')];
+  const replay = await collect(alice.events({ lastEventId: anchor.id }), (e) => e.length === 2);
+  assert.deepEqual(replay.map((e) => e.jobId), later);
+});
+
+test('aborting ends the loop quietly, and the server frees the stream', async () => {
+  const controller = new AbortController();
+  const stream = alice.events({ signal: controller.signal });
+  const loop = collect(stream, () => false);
+  await settle();
+  controller.abort();
+  assert.deepEqual(await loop, []);
+  // A pre-aborted signal: done at once, nothing sent.
+  const done = await alice.events({ signal: AbortSignal.abort() }).next();
+  assert.equal(done.done, true);
+  // The server counts open streams per team (16): aborted ones were freed, so 16 open fine.
+  const controllers = Array.from({ length: 16 }, () => new AbortController());
+  const streams = controllers.map((c) => alice.events({ signal: c.signal }));
+  const loops = streams.map((s) => collect(s, (e) => e.length === 1));
+  await settle();
+  await alice.job('to all sixteen');
+  const all = await Promise.all(loops);
+  assert.equal(all.every((e) => e.length === 1 && e[0].type === 'job.created'), true);
+});
+
+test('a bad option is a ValidationError before anything is sent', () => {
+  let sent = 0;
+  const counting = new Fleet({ apiKey: 'flt_alice', baseUrl: server.baseUrl, fetch: (...a) => { sent++; return fetch(...a); } });
+  assert.throws(() => counting.events({ lastEventID: '3' }), (e) => e instanceof ValidationError && /lastEventID/.test(e.message));
+  assert.throws(() => counting.events({ lastEventId: 'a\nb' }), ValidationError);
+  assert.throws(() => counting.events({ timeoutMs: -1 }), ValidationError);
+  assert.throws(() => counting.events({ signal: 'stop' }), ValidationError);
+  assert.equal(sent, 0);
+});
+
+test('a server without the stream (the Fleet service) ends it with a NotFoundError that says so', async () => {
+  const noStream = new Fleet({
+    apiKey: 'flt_alice', baseUrl: server.baseUrl,
+    fetch: async () => new Response(JSON.stringify({ detail: 'Not Found' }), { status: 404, headers: { 'content-type': 'application/json' } }),
+  });
+  await assert.rejects(noStream.events().next(), (e) => e instanceof NotFoundError && /Fleet service has none/.test(e.message));
+  const wrongKey = new Fleet({ apiKey: 'flt_nobody', baseUrl: server.baseUrl });
+  await assert.rejects(wrongKey.events().next(), { name: 'AuthenticationError' });
+});
+
+test('the worst caller: garbage resume points are 400s with a detail, a 17th stream is a 429, none leak', async () => {
+  const headers = { Authorization: 'Bearer flt_bob' };
+  for (const id of ['x', '-1', '1e3', '99999999999999999999999', ' 1 2']) {
+    const r = await fetch(`${server.baseUrl}/v1/flotilla/events`, { headers: { ...headers, 'Last-Event-ID': id } });
+    assert.equal(r.status, 400, id);
+    assert.match((await r.json()).detail, /Last-Event-ID/);
+  }
+  const r = await fetch(`${server.baseUrl}/v1/flotilla/events?after=abc`, { headers });
+  assert.equal(r.status, 400);
+  const controllers = Array.from({ length: 16 }, () => new AbortController());
+  const open = await Promise.all(controllers.map((c) => fetch(`${server.baseUrl}/v1/flotilla/events`, { headers, signal: c.signal })));
+  assert.deepEqual(open.map((o) => o.status), Array(16).fill(200));
+  const extra = await fetch(`${server.baseUrl}/v1/flotilla/events`, { headers });
+  assert.equal(extra.status, 429);
+  assert.match((await extra.json()).detail, /16 event streams/);
+  // Alice is not affected by Bob's streams.
+  const alices = await fetch(`${server.baseUrl}/v1/flotilla/events`, { headers: { Authorization: 'Bearer flt_alice' } });
+  assert.equal(alices.status, 200);
+  await alices.body.cancel();
+  for (const c of controllers) c.abort();
+  // Closed streams free their places (the server notices the closed connection).
+  let again;
+  for (let i = 0; i < 50; i++) {
+    again = await fetch(`${server.baseUrl}/v1/flotilla/events`, { headers });
+    if (again.status === 200) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(again.status, 200);
+  await again.body.cancel();
+});

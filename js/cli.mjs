@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { Fleet } from './node.mjs';
+import { pct, taskChange, summary, verdict, links } from './report.mjs';
 
 const USAGE = `usage:
   flotilla eval --agent ./agent.mjs [--env KEY | --project KEY | --tasks a,b] [--model NAME]
@@ -31,7 +32,16 @@ function number(value, name, { integer = false, min = -Infinity, max = Infinity 
 }
 
 const pad = (s, n) => String(s).padEnd(n);
-const pct = (x) => `${(x * 100).toFixed(1)}%`;
+
+/** The dashboard of a flotilla-server (the Fleet service has its own site, and no such page). */
+function dashboard() {
+  const base = (process.env.FLEET_BASE_URL ?? '').trim().replace(/\/+$/, '');
+  try {
+    return base && !/(^|\.)fleetai\.com$/.test(new URL(base).hostname) ? base : null;
+  } catch {
+    return null;
+  }
+}
 
 function bar(done, total) {
   const width = 30;
@@ -85,6 +95,7 @@ async function evalCommand(args) {
   const passed = result.results.filter((r) => r.passed).length;
   console.log(`\n${passed} / ${result.results.length} passed (${pct(result.passRate)})${result.aborted ? ', stopped early' : ''}`);
   console.log(`job ${result.jobId}`);
+  if (dashboard()) console.log(`view: ${links.job(dashboard(), result.jobId)}`);
   return result.aborted ? 130 : 0;
 }
 
@@ -107,14 +118,13 @@ async function compareCommand(args) {
   console.log(`${pad('task', width)}  baseline  candidate  change  flipped`);
   console.log(`${'-'.repeat(width)}  --------  ---------  ------  -------`);
   for (const t of c.tasks) {
-    const change = `${t.change > 0 ? '+' : ''}${(t.change * 100).toFixed(0)}%`;
-    console.log(`${pad(t.taskKey, width)}  ${pad(pct(t.baselinePassRate), 8)}  ${pad(pct(t.candidatePassRate), 9)}  ${pad(change, 6)}  ${t.flipped ?? ''}`);
+    console.log(`${pad(t.taskKey, width)}  ${pad(pct(t.baselinePassRate), 8)}  ${pad(pct(t.candidatePassRate), 9)}  ${pad(taskChange(t.change), 6)}  ${t.flipped ?? ''}`);
   }
   if (c.onlyInBaseline.length) console.log(`only in the baseline: ${c.onlyInBaseline.join(', ')}`);
   if (c.onlyInCandidate.length) console.log(`only in the candidate: ${c.onlyInCandidate.join(', ')}`);
-  console.log(`\npass rate ${pct(c.baselinePassRate)} -> ${pct(c.candidatePassRate)}: ${c.change >= 0 ? '+' : ''}${(c.change * 100).toFixed(1)} points, ` +
-    `${Math.round(c.confidence * 100)}% interval [${(c.intervalLow * 100).toFixed(1)}, ${(c.intervalHigh * 100).toFixed(1)}] (paired bootstrap over ${c.tasks.length} tasks)`);
-  console.log(`verdict: ${c.verdict}${gate ? '' : ` (gate failed: ${c.verdict === 'worse' ? 'worse' : `dropped more than ${maxDrop}`})`}`);
+  console.log(`\n${summary(c)}`);
+  console.log(verdict(c));
+  if (dashboard()) console.log(`view: ${links.compare(dashboard(), c.baselineJobId, c.candidateJobId)}`);
   return gate ? 0 : 1;
 }
 

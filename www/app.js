@@ -1,12 +1,21 @@
 // The playground and dashboard, on the SDK's web build. The page never holds an API key: the
 // sign-in form trades it for a short-lived session token (kept in sessionStorage).
+//
+// Pages are addressed by the URL's hash, so a link carries what it shows:
+//   #playground · #instances · #jobs · #job/<job id> · #job/<job id>/session/<session id>
+//   #compare/<baseline job id>/<candidate job id>
 import { init, Fleet } from '/sdk/js/web.mjs';
 import { describeError } from './messages.js';
 import { startPlayground } from './playground.js';
 import { startDashboard } from './dashboard.js';
+import { startJobs } from './jobs.js';
+import { startJob } from './job.js';
+import { startCompare } from './compare.js';
+import { startLive } from './live.js';
 
 const $ = (id) => document.getElementById(id);
 const TOKEN = 'flotilla.session';
+const PAGES = ['playground', 'instances', 'jobs', 'job', 'compare'];
 
 export function showError(error) {
   const toast = $('toast');
@@ -38,10 +47,15 @@ async function signIn(event) {
   location.reload();
 }
 
-function showTab(name) {
-  for (const tab of document.querySelectorAll('.tab')) tab.classList.toggle('active', tab.dataset.tab === name);
-  $('playground').hidden = name !== 'playground';
-  $('dashboard').hidden = name !== 'dashboard';
+/** `#job/a/session/b` -> ['job', ['a', 'session', 'b']]; anything unreadable -> the playground. */
+function parseHash() {
+  try {
+    const [page, ...rest] = location.hash.replace(/^#/, '').split('/').map(decodeURIComponent);
+    if (page === 'dashboard') return ['instances', []];
+    return PAGES.includes(page) ? [page, rest] : ['playground', []];
+  } catch {
+    return ['playground', []];
+  }
 }
 
 async function main() {
@@ -61,10 +75,27 @@ async function main() {
   }
   $('sign-out').hidden = false;
   $('sign-out').addEventListener('click', signOut);
-  for (const tab of document.querySelectorAll('.tab')) tab.addEventListener('click', () => showTab(tab.dataset.tab));
-  showTab(location.hash === '#dashboard' ? 'dashboard' : 'playground');
-  startPlayground(fleet, showError);
-  startDashboard(fleet, showError);
+  const live = startLive(fleet, showError);
+  const pages = {
+    playground: { show() {}, hide() {} },
+    instances: startDashboard(fleet, live, showError),
+    jobs: startJobs(fleet, live, showError),
+    job: startJob(fleet, live, showError),
+    compare: startCompare(fleet, live, showError),
+  };
+  let current = null;
+  const route = () => {
+    const [page, args] = parseHash();
+    if (current && current !== page) pages[current].hide();
+    current = page;
+    for (const name of PAGES) $(name).hidden = name !== page;
+    const tab = page === 'job' ? 'jobs' : page;
+    for (const link of document.querySelectorAll('.tab')) link.classList.toggle('active', link.dataset.tab === tab);
+    Promise.resolve(pages[page].show(args)).catch(showError);
+  };
+  window.addEventListener('hashchange', route);
+  route();
+  startPlayground(fleet, live, showError);
 }
 
 main().catch(showError);

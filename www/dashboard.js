@@ -1,25 +1,19 @@
-// Dashboard: usage, runs and instances of the signed-in team, refreshing every 3 s.
+// Instances: usage, runs and instances of the signed-in team, refreshed when the server says an
+// instance changed (live events), or every 5 s where there is no event stream.
 import { duration } from './messages.js';
-
-const $ = (id) => document.getElementById(id);
-
-function cell(text) {
-  return Object.assign(document.createElement('td'), { textContent: text });
-}
+import { $, h } from './dom.js';
+import { debounce } from './live.js';
 
 function button(label, onClick) {
-  const td = document.createElement('td');
-  const b = Object.assign(document.createElement('button'), { type: 'button', textContent: label });
+  const b = h('button', { type: 'button' }, label);
   b.addEventListener('click', onClick);
-  td.append(b);
-  return td;
+  return h('td', {}, b);
 }
 
-export function startDashboard(fleet, showError) {
-  // Tells the playground which instances were closed here, so it does not show a dead env.
-  const announce = (closed) => window.dispatchEvent(new CustomEvent('flotilla:closed', { detail: closed.map((i) => i.instanceId) }));
+export function startDashboard(fleet, live, showError) {
+  let visible = false;
   const act = (work) => async () => {
-    try { announce([].concat(await work())); await refresh(); } catch (error) { showError(error); }
+    try { await work(); await refresh(); } catch (error) { showError(error); }
   };
 
   async function refresh() {
@@ -32,28 +26,37 @@ export function startDashboard(fleet, showError) {
     $('usage-text').textContent = `${account.instanceCount} of ${account.instanceLimit} instances running`;
 
     $('runs').tBodies[0].replaceChildren(...runs.map((run) => {
-      const row = document.createElement('tr');
+      const row = h('tr', {}, h('td', {}, run.runId), h('td', {}, `${run.runningCount} of ${run.totalCount}`),
+        h('td', {}, new Date(run.firstCreatedAt).toLocaleString()), h('td', {}, new Date(run.lastCreatedAt).toLocaleString()),
+        run.runningCount > 0 ? button('Close all', act(() => fleet.closeAll({ runId: run.runId }))) : h('td'));
       row.dataset.run = run.runId;
-      row.append(cell(run.runId), cell(`${run.runningCount} of ${run.totalCount}`), cell(new Date(run.firstCreatedAt).toLocaleString()),
-        cell(new Date(run.lastCreatedAt).toLocaleString()),
-        run.runningCount > 0 ? button('Close all', act(() => fleet.closeAll({ runId: run.runId }))) : cell(''));
       return row;
     }));
 
     const now = Date.now();
-    $('instances').tBodies[0].replaceChildren(...instances.map((i) => {
-      const row = document.createElement('tr');
-      row.dataset.instance = i.instanceId;
+    $('instances-table').tBodies[0].replaceChildren(...instances.map((i) => {
       const live = i.status === 'running' || i.status === 'pending';
       const deadline = i.deadlineTimestamp ?? null;
-      row.append(cell(i.instanceId), cell(`${i.envKey}:${i.version}`), cell(i.runId ?? '-'), cell(i.status),
-        cell(duration((now - Date.parse(i.createdAt)) / 1000)),
-        cell(live && deadline ? `in ${duration(deadline - now / 1000)}` : '-'),
-        live ? button('Close', act(() => fleet.close(i.instanceId))) : cell(''));
+      const row = h('tr', {}, h('td', {}, i.instanceId), h('td', {}, `${i.envKey}:${i.version}`), h('td', {}, i.runId ?? '-'),
+        h('td', {}, i.status), h('td', {}, duration((now - Date.parse(i.createdAt)) / 1000)),
+        h('td', {}, live && deadline ? `in ${duration(deadline - now / 1000)}` : '-'),
+        live ? button('Close', act(() => fleet.close(i.instanceId))) : h('td'));
+      row.dataset.instance = i.instanceId;
       return row;
     }));
   }
 
-  const loop = () => refresh().catch(showError).finally(() => setTimeout(loop, 3000));
-  loop();
+  const later = debounce(() => refresh().catch(showError));
+  live.subscribe((event) => {
+    if (visible && (event.type.startsWith('instance.') || event.type === 'poll')) later();
+  });
+  return {
+    show() {
+      visible = true;
+      refresh().catch(showError);
+    },
+    hide() {
+      visible = false;
+    },
+  };
 }

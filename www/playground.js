@@ -4,7 +4,7 @@ import { duration } from './messages.js';
 
 const $ = (id) => document.getElementById(id);
 
-export async function startPlayground(fleet, showError) {
+export async function startPlayground(fleet, live, showError) {
   const tasks = await fleet.loadTasks().catch(showError) ?? [];
   const select = $('task-select');
   for (const task of tasks) select.add(new Option(task.key, task.key));
@@ -91,8 +91,11 @@ export async function startPlayground(fleet, showError) {
     deadline = null;
     env = null;
   };
-  window.addEventListener('flotilla:closed', (event) => {
-    if (env && event.detail.includes(env.instanceId)) forget('stopped (closed from the dashboard)');
+  // Closed elsewhere (the Instances page, the CLI, a TTL): the event stream says so.
+  live.subscribe((event) => {
+    if (env && event.type === 'instance.stopped' && event.instanceId === env.instanceId) {
+      forget(`${event.status} (${event.reason ?? 'stopped'})`);
+    }
   });
 
   $('close-env').addEventListener('click', async () => {

@@ -68,10 +68,10 @@ test('sign in, launch, do the task in the iframe, verify, see it on the dashboar
   assert.match(await page.textContent('#verdict'), /Score: 1/);
   await shot('04-verified');
 
-  await page.click('[data-tab=dashboard]');
+  await page.click('[data-tab=instances]');
   await page.waitForSelector(`#instances tr[data-instance="${instanceId}"]`);
   assert.equal(await page.isVisible('#playground'), false, 'one tab at a time');
-  assert.equal(await page.isVisible('#dashboard'), true);
+  assert.equal(await page.isVisible('#instances'), true);
   const row = page.locator(`#instances tr[data-instance="${instanceId}"]`);
   assert.match(await row.textContent(), /running/);
   assert.match(await page.textContent('#usage-text'), /1 of 10 instances running/);
@@ -86,7 +86,7 @@ test('sign in, launch, do the task in the iframe, verify, see it on the dashboar
   await page.click('[data-tab=playground]');
   assert.match(await page.textContent('#env-status'), /stopped/, 'the playground knows its env was closed');
   assert.equal(await page.isVisible('#app-frame'), false);
-  await page.click('[data-tab=dashboard]');
+  await page.click('[data-tab=instances]');
   const account = await (await fetch(`${server.baseUrl}/v1/account`, { headers: { Authorization: `Bearer ${server.apiKey}` } })).json();
   assert.equal(account.instance_count, 0);
 });

@@ -1,0 +1,78 @@
+// Compare: a baseline and a candidate job, with the numbers `flotilla compare` prints (the same
+// `fleet.compare` computes both, and js/report.mjs words both), a chart of the change per task,
+// the overall change with its interval, the verdict and the flipped tasks.
+import { summary, verdict } from '/sdk/js/report.mjs';
+import { $, h, when } from './dom.js';
+import { debounce } from './live.js';
+import { intervalChart, taskChangeChart } from './charts.js';
+
+export function startCompare(fleet, live, showError) {
+  let pair = [null, null];
+
+  async function fillPickers() {
+    const jobs = await fleet.listJobs();
+    for (const [i, select] of [$('compare-baseline'), $('compare-candidate')].entries()) {
+      const options = jobs.map((j) => new Option(`${j.name ?? j.id} (${when(j.createdAt)})`, j.id));
+      select.replaceChildren(new Option('Pick a job…', ''), ...options);
+      select.value = pair[i] ?? '';
+      // A job id from a pasted link that this team does not list still shows as itself.
+      if (pair[i] && select.value !== pair[i]) {
+        select.add(new Option(pair[i], pair[i]));
+        select.value = pair[i];
+      }
+    }
+  }
+
+  async function run() {
+    const [baseline, candidate] = pair;
+    $('compare-hint').hidden = Boolean(baseline && candidate);
+    if (!baseline || !candidate) {
+      $('compare-body').hidden = true;
+      return;
+    }
+    try {
+      const c = await fleet.compare(baseline, candidate);
+      if (pair[0] !== baseline || pair[1] !== candidate) return;
+      $('compare-verdict').textContent = verdict(c);
+      $('compare-verdict').className = `verdict ${c.verdict}`;
+      $('compare-verdict').dataset.verdict = c.verdict;
+      $('compare-summary').textContent = summary(c);
+      $('compare-interval').replaceChildren(intervalChart(c));
+      $('compare-tasks').replaceChildren(taskChangeChart(c.tasks));
+      const flipped = c.tasks.filter((t) => t.flipped);
+      $('compare-flipped').replaceChildren(...(flipped.length
+        ? flipped.map((t) => h('li', { className: t.flipped === 'fail->pass' ? 'up' : 'down' }, `${t.taskKey}: ${t.flipped}`))
+        : [h('li', { className: 'muted' }, 'None.')]));
+      const only = [
+        c.onlyInBaseline.length ? `only in the baseline: ${c.onlyInBaseline.join(', ')}` : '',
+        c.onlyInCandidate.length ? `only in the candidate: ${c.onlyInCandidate.join(', ')}` : '',
+      ].filter(Boolean);
+      $('compare-only').textContent = only.join('; ');
+      $('compare-body').hidden = false;
+    } catch (error) {
+      $('compare-body').hidden = true;
+      showError(error);
+    }
+  }
+
+  const pick = () => {
+    const [b, c] = [$('compare-baseline').value, $('compare-candidate').value];
+    location.hash = `#compare/${encodeURIComponent(b)}/${encodeURIComponent(c)}`;
+  };
+  $('compare-baseline').addEventListener('change', pick);
+  $('compare-candidate').addEventListener('change', pick);
+  const later = debounce(run);
+  live.subscribe((event) => {
+    if (event.type === 'job.created') fillPickers().catch(showError);
+    if (event.type === 'poll' || (event.type === 'session.completed' && pair.includes(event.jobId))) later();
+  });
+
+  return {
+    async show([baseline, candidate]) {
+      pair = [baseline || null, candidate || null];
+      await fillPickers().catch(showError);
+      await run();
+    },
+    hide() {},
+  };
+}

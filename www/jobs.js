@@ -1,4 +1,5 @@
 // Jobs: every job of the team, newest first, with its sessions and pass rate; filter by name.
+import { pct } from '/sdk/js/report.mjs';
 import { $, h, rate, when } from './dom.js';
 import { debounce } from './live.js';
 
@@ -38,7 +39,7 @@ export function startJobs(fleet, live, showError) {
       const link = h('a', { href: `#job/${encodeURIComponent(job.id)}` }, job.name ?? job.id);
       const row = h('tr', { className: 'job-row' },
         h('td', {}, link), h('td', {}, when(job.createdAt)), h('td', { className: 'sessions' }, String(summary.sessions)),
-        h('td', {}, summary.rate === null ? '-' : rate(summary.rate, `${summary.passed} / ${summary.sessions}`)),
+        h('td', {}, summary.rate === null ? '-' : rate(summary.rate, `${summary.passed} / ${summary.sessions} (${pct(summary.rate)})`)),
         h('td', {}, job.status ?? '-'));
       row.dataset.job = job.id;
       return row;

@@ -55,6 +55,7 @@ test('eval then compare: better, worse and equal candidates, as a CI gate', () =
 
   const worse = flotilla(['compare', scripted.jobId, sloppy.jobId]);
   assert.equal(worse.status, 1, 'a worse candidate fails the gate');
+  assert.ok(worse.stdout.includes(`view: ${server.baseUrl}/#compare/${scripted.jobId}/${sloppy.jobId}`), worse.stdout);
   assert.match(worse.stdout, /verdict: worse/);
   assert.match(worse.stdout, /pass->fail/);
 

@@ -20,6 +20,12 @@ test('npm start -- --once records two agents, compares them and prints the verdi
     assert.match(run.stdout, /8 \/ 8 passed \(100\.0%\)/, 'the scripted candidate: every demo task verified');
     assert.match(run.stdout, /pass rate 37\.5% -> 100\.0%/);
     assert.match(run.stdout, /verdict: better/);
+    // The links to the dashboard's pages of each job and of the comparison, ids in the URL.
+    const jobs = [...run.stdout.matchAll(/^job (job_[0-9a-f]+)$/gm)].map((m) => m[1]);
+    assert.equal(jobs.length, 2);
+    const base = run.stdout.match(/listening on (http:\/\/\S+)/)[1];
+    for (const job of jobs) assert.ok(run.stdout.includes(`view: ${base}/#job/${job}`), job);
+    assert.ok(run.stdout.includes(`view: ${base}/#compare/${jobs[0]}/${jobs[1]}`));
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -148,3 +148,67 @@ async fn every_control_plane_answer_fits_the_sdk_models() {
     let missing = send(&http, &tasks::get_request(&config, "no-such-task", &ctx()).unwrap()).await;
     assert_eq!(decode::<Task, Value>(&missing, "").unwrap_err().kind, ErrorKind::NotFound);
 }
+
+/// The event stream, read by the SDK's own SSE parser and `FleetEvent` model: every field the
+/// server sends is one the SDK knows, and every kind of change the server announces decodes.
+#[tokio::test]
+async fn every_event_fits_the_sdk_event_model() {
+    use flotilla::core::events::{self as sdk_events, FleetEvent, SseParser};
+    let server = Server::start(&data_dir(), &[]);
+    let a = server.client(KEY_A);
+    let instance = a.make(json!({ "heartbeat_interval": 30 })).await;
+    let (_, job) = a.post("/v1/traces/jobs", json!({ "name": "events" })).await;
+    let job_id = job["job_id"].as_str().unwrap().to_string();
+    let messages = json!([{ "role": "user", "content": "hi" }]);
+    let (_, session) =
+        a.post("/v1/sessions/ingest", json!({ "job_id": job_id, "instance_id": instance, "messages": messages })).await;
+    let session_id = session["session_id"].as_str().unwrap().to_string();
+    let more = json!({ "session_id": session_id, "messages": messages });
+    a.post("/v1/sessions/ingest", more).await;
+    let done = json!({ "session_id": session_id, "status": "completed", "messages": messages });
+    a.post("/v1/sessions/ingest", done).await;
+    a.delete(&format!("/v1/env/instances/{instance}")).await;
+
+    let config = ClientConfig::new(Some(KEY_A.into()), Some(server.base.clone())).unwrap();
+    let request = sdk_events::request(&config, Some("0"), &ctx());
+    let http = reqwest::Client::new();
+    let mut builder = http.get(&request.url);
+    for (name, value) in &request.headers {
+        builder = builder.header(name, value);
+    }
+    let mut response = builder.send().await.unwrap();
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let (mut parser, mut events) = (SseParser::default(), Vec::new());
+    let fields = flotilla::core::options::field_names::<FleetEvent>();
+    while events.len() < 7 {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), response.chunk()).await;
+        let chunk = chunk.expect("the events came").unwrap().expect("the stream stays open");
+        for frame in parser.push(&chunk).unwrap() {
+            let data: Value = serde_json::from_str(&frame.data).unwrap();
+            let unknown: Vec<&String> =
+                data.as_object().unwrap().keys().filter(|k| !fields.contains(&k.as_str())).collect();
+            assert!(unknown.is_empty(), "the SDK's FleetEvent lacks {unknown:?}");
+            let event: FleetEvent = serde_json::from_value(data).unwrap();
+            events.push((frame.id.unwrap(), event));
+        }
+    }
+    let kinds: Vec<&str> = events.iter().map(|(_, e)| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "instance.created",
+            "instance.running",
+            "job.created",
+            "session.created",
+            "session.updated",
+            "session.completed",
+            "instance.stopped"
+        ]
+    );
+    let ids: Vec<i64> = events.iter().map(|(id, _)| id.parse().unwrap()).collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids increase: {ids:?}");
+    let completed = &events[5].1;
+    assert_eq!((completed.session_id.as_deref(), completed.job_id.as_deref()), (Some(&*session_id), Some(&*job_id)));
+    assert_eq!(completed.message_count, Some(3));
+    assert_eq!(events[6].1.reason.as_deref(), Some("closed"));
+}

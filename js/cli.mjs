@@ -124,7 +124,8 @@ async function compareCommand(args) {
   if (c.onlyInCandidate.length) console.log(`only in the candidate: ${c.onlyInCandidate.join(', ')}`);
   console.log(`\n${summary(c)}`);
   console.log(verdict(c));
-  if (dashboard()) console.log(`view: ${links.compare(dashboard(), c.baselineJobId, c.candidateJobId)}`);
+  const asked = { confidence, maxDrop: values['max-drop'] === undefined ? undefined : maxDrop };
+  if (dashboard()) console.log(`view: ${links.compare(dashboard(), c.baselineJobId, c.candidateJobId, asked)}`);
   return gate ? 0 : 1;
 }
 

@@ -23,9 +23,14 @@ export const summary = (c) =>
 export const verdict = (c) =>
   `verdict: ${c.verdict}${c.gatePassed ? '' : ` (gate failed: ${c.verdict === 'worse' ? 'worse' : `dropped more than ${c.maxDrop}`})`}`;
 
-/** Where the dashboard shows a job, a session, or a comparison, on a flotilla-server. */
+/**
+ * Where the dashboard shows a job or a comparison, on a flotilla-server. A comparison's link
+ * carries the options it was made with (`confidence`, `maxDrop`), so the page shows the same.
+ */
 export const links = {
   job: (baseUrl, jobId) => `${baseUrl}/#job/${encodeURIComponent(jobId)}`,
-  compare: (baseUrl, baseline, candidate) =>
-    `${baseUrl}/#compare/${encodeURIComponent(baseline)}/${encodeURIComponent(candidate)}`,
+  compare: (baseUrl, baseline, candidate, options = {}) => {
+    const query = new URLSearchParams(Object.entries(options).filter(([, v]) => v !== undefined && v !== null)).toString();
+    return `${baseUrl}/#compare/${encodeURIComponent(baseline)}/${encodeURIComponent(candidate)}${query ? `?${query}` : ''}`;
+  },
 };

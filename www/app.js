@@ -12,8 +12,7 @@ import { startJobs } from './jobs.js';
 import { startJob } from './job.js';
 import { startCompare } from './compare.js';
 import { startLive } from './live.js';
-
-const $ = (id) => document.getElementById(id);
+import { $ } from './dom.js';
 const TOKEN = 'flotilla.session';
 const PAGES = ['playground', 'instances', 'jobs', 'job', 'compare'];
 
@@ -47,14 +46,19 @@ async function signIn(event) {
   location.reload();
 }
 
-/** `#job/a/session/b` -> ['job', ['a', 'session', 'b']]; anything unreadable -> the playground. */
+/**
+ * `#job/a/session/b` -> ['job', ['a', 'session', 'b'], {}]; `#compare/a/b?confidence=0.9` ->
+ * ['compare', ['a', 'b'], { confidence: '0.9' }]; anything unreadable -> the playground.
+ */
 function parseHash() {
   try {
-    const [page, ...rest] = location.hash.replace(/^#/, '').split('/').map(decodeURIComponent);
-    if (page === 'dashboard') return ['instances', []];
-    return PAGES.includes(page) ? [page, rest] : ['playground', []];
+    const [path, query = ''] = location.hash.replace(/^#/, '').split('?');
+    const [page, ...rest] = path.split('/').map(decodeURIComponent);
+    const params = Object.fromEntries(new URLSearchParams(query));
+    if (page === 'dashboard') return ['instances', [], {}];
+    return PAGES.includes(page) ? [page, rest, params] : ['playground', [], {}];
   } catch {
-    return ['playground', []];
+    return ['playground', [], {}];
   }
 }
 
@@ -85,13 +89,13 @@ async function main() {
   };
   let current = null;
   const route = () => {
-    const [page, args] = parseHash();
+    const [page, args, params] = parseHash();
     if (current && current !== page) pages[current].hide();
     current = page;
     for (const name of PAGES) $(name).hidden = name !== page;
     const tab = page === 'job' ? 'jobs' : page;
     for (const link of document.querySelectorAll('.tab')) link.classList.toggle('active', link.dataset.tab === tab);
-    Promise.resolve(pages[page].show(args)).catch(showError);
+    Promise.resolve(pages[page].show(args, params)).catch(showError);
   };
   window.addEventListener('hashchange', route);
   route();

@@ -23,7 +23,7 @@ function frame(width, height, title) {
  */
 export function taskChangeChart(tasks) {
   const sorted = [...tasks].sort((a, b) => b.change - a.change || a.taskKey.localeCompare(b.taskKey));
-  const [width, label, value, row, top] = [720, 230, 56, 24, 8];
+  const [width, label, value, row, top] = [720, 230, 70, 24, 8];
   const axisY = top + sorted.length * row;
   const root = frame(width, axisY + 28, 'Change of pass rate per task');
   const half = (width - label - value) / 2;
@@ -43,8 +43,8 @@ export function taskChangeChart(tasks) {
       const [from, to] = t.change > 0 ? [zero, x(t.change)] : [x(t.change), zero];
       group.append(svg('rect', { x: from, y: y + 4, width: Math.max(1, to - from), height: row - 8, rx: 2, class: t.change > 0 ? 'up' : 'down' }));
     }
-    const at = t.change >= 0 ? x(t.change) + 6 : x(t.change) - 6;
-    group.append(svg('text', { x: at, y: y + row / 2 + 4, 'text-anchor': t.change >= 0 ? 'start' : 'end' }, taskChange(t.change)));
+    // Values in their own column at the right, clear of the names and the bars.
+    group.append(svg('text', { x: width - 4, y: y + row / 2 + 4, 'text-anchor': 'end', class: 'value' }, taskChange(t.change)));
     group.append(svg('title', {}, `${t.taskKey}: ${taskChange(t.change)}${t.flipped ? ` (${t.flipped})` : ''}`));
     root.append(group);
   });

@@ -1,13 +1,15 @@
 // Compare: a baseline and a candidate job, with the numbers `flotilla compare` prints (the same
 // `fleet.compare` computes both, and js/report.mjs words both), a chart of the change per task,
 // the overall change with its interval, the verdict and the flipped tasks.
-import { summary, verdict } from '/sdk/js/report.mjs';
+import { links, summary, verdict } from '/sdk/js/report.mjs';
 import { $, h, when } from './dom.js';
 import { debounce } from './live.js';
 import { intervalChart, taskChangeChart } from './charts.js';
 
 export function startCompare(fleet, live, showError) {
   let pair = [null, null];
+  let options = {};
+  let visible = false;
 
   async function fillPickers() {
     const jobs = await fleet.listJobs();
@@ -31,7 +33,7 @@ export function startCompare(fleet, live, showError) {
       return;
     }
     try {
-      const c = await fleet.compare(baseline, candidate);
+      const c = await fleet.compare(baseline, candidate, options);
       if (pair[0] !== baseline || pair[1] !== candidate) return;
       $('compare-verdict').textContent = verdict(c);
       $('compare-verdict').className = `verdict ${c.verdict}`;
@@ -57,22 +59,30 @@ export function startCompare(fleet, live, showError) {
 
   const pick = () => {
     const [b, c] = [$('compare-baseline').value, $('compare-candidate').value];
-    location.hash = `#compare/${encodeURIComponent(b)}/${encodeURIComponent(c)}`;
+    location.hash = links.compare('', b, c, options).slice(1);
   };
   $('compare-baseline').addEventListener('change', pick);
   $('compare-candidate').addEventListener('change', pick);
   const later = debounce(run);
   live.subscribe((event) => {
+    if (!visible) return;
     if (event.type === 'job.created') fillPickers().catch(showError);
     if (event.type === 'poll' || (event.type === 'session.completed' && pair.includes(event.jobId))) later();
   });
 
   return {
-    async show([baseline, candidate]) {
+    /** `#compare/BASELINE/CANDIDATE?confidence=0.9&maxDrop=0.05` (the options the CLI was given). */
+    async show([baseline, candidate], params = {}) {
+      visible = true;
       pair = [baseline || null, candidate || null];
+      options = {};
+      if (params.confidence) options.confidence = Number(params.confidence);
+      if (params.maxDrop) options.maxDrop = Number(params.maxDrop);
       await fillPickers().catch(showError);
       await run();
     },
-    hide() {},
+    hide() {
+      visible = false;
+    },
   };
 }

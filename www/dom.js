@@ -18,17 +18,35 @@ export function rate(value, label = pct(value)) {
   return h('span', { className: 'rate', title: label }, h('span', { className: 'rate-bar' }, fill), h('span', { className: 'rate-text' }, label));
 }
 
-/** "2026-11-23 09:14" in the reader's time zone; "-" for nothing. */
+/** Milliseconds of an ISO time; one without a zone (as fleet-python sends) is read as UTC. */
+function utc(iso) {
+  return Date.parse(iso.endsWith('Z') || /[+-]\d\d:\d\d$/.test(iso) ? iso : `${iso}Z`);
+}
+
+/** The time in the reader's zone; "-" for nothing. */
 export function when(iso) {
   if (!iso) return '-';
-  const date = new Date(iso.endsWith('Z') || /[+-]\d\d:\d\d$/.test(iso) ? iso : `${iso}Z`);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+  const ms = utc(iso);
+  return Number.isNaN(ms) ? iso : new Date(ms).toLocaleString();
 }
 
 /** Seconds between two ISO times, or null. */
 export function seconds(start, end) {
   if (!start || !end) return null;
-  const utc = (iso) => Date.parse(iso.endsWith('Z') || /[+-]\d\d:\d\d$/.test(iso) ? iso : `${iso}Z`);
   const s = (utc(end) - utc(start)) / 1000;
   return Number.isFinite(s) ? s : null;
+}
+
+/** Runs `work` over `items` with at most `limit` at once; resolves to the results in order. */
+export async function mapLimited(items, limit, work) {
+  const results = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }

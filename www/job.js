@@ -40,12 +40,14 @@ export function startJob(fleet, live, showError) {
   let jobId = null;
   let sessionId = null;
   let sessions = null;
+  let generation = 0;
 
   async function refreshJob() {
     const id = jobId;
+    const mine = ++generation;
     try {
       const [job, groups] = await Promise.all([fleet.getJob(id), fleet.listJobSessions(id)]);
-      if (id !== jobId) return;
+      if (id !== jobId || mine !== generation) return;
       sessions = groups;
       const passed = groups.tasks.reduce((n, t) => n + t.passedSessions, 0);
       $('job-name').textContent = job.name ?? job.id;
@@ -96,15 +98,16 @@ export function startJob(fleet, live, showError) {
       jobId = id;
       sessionId = what === 'session' ? session : null;
       if (changed) {
+        // The old job's content stays until the new one's replaces it (no jump to empty).
         $('job-name').textContent = id;
         $('job-facts').textContent = 'Loading…';
-        $('job-tasks').replaceChildren();
       }
       await refreshJob();
       await refreshTranscript();
     },
     hide() {
       jobId = null;
+      $('job-tasks').replaceChildren();
     },
   };
 }

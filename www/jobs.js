@@ -1,9 +1,12 @@
 // Jobs: every job of the team, newest first, with its sessions and pass rate; filter by name.
 import { pct } from '/sdk/js/report.mjs';
-import { $, h, rate, when } from './dom.js';
+import { $, h, mapLimited, rate, when } from './dom.js';
 import { debounce } from './live.js';
 
-/** Sessions and pass rate of a job (passed sessions over all), cached until an event says it changed. */
+/**
+ * Sessions of a job and how many passed (as `flotilla eval` counts: passed sessions of all;
+ * `flotilla compare` instead averages per-task pass rates), cached until an event says it changed.
+ */
 export function jobSummaries(fleet) {
   const cache = new Map();
   return {
@@ -30,6 +33,7 @@ export function startJobs(fleet, live, showError) {
   let jobs = null;
   let visible = false;
   let stale = true;
+  let generation = 0;
 
   function render() {
     if (!jobs) return;
@@ -49,9 +53,12 @@ export function startJobs(fleet, live, showError) {
 
   async function refresh() {
     stale = false;
+    const mine = ++generation;
     try {
       const list = await fleet.listJobs();
-      jobs = await Promise.all(list.map(async (job) => ({ job, summary: await summaries.get(job.id) })));
+      const loaded = await mapLimited(list, 4, async (job) => ({ job, summary: await summaries.get(job.id) }));
+      if (mine !== generation) return; // a newer refresh started meanwhile: its answer wins
+      jobs = loaded;
       render();
     } catch (error) {
       showError(error);

@@ -1,6 +1,7 @@
 // Live updates for every page: one `fleet.events()` stream (flotilla-server's Server-Sent Events)
 // fanned out to subscribers. The Fleet service has no event stream: there the pages are told to
-// refresh every 5 s instead (a `{ type: 'poll' }` event), and the header says so.
+// refresh every 5 s instead (a `{ type: 'poll' }` event), and the header says so. The same
+// happens if the stream fails for good.
 
 const POLL_MS = 5000;
 
@@ -13,24 +14,27 @@ export function startLive(fleet, showError) {
     badge.className = `live ${kind}`;
     badge.textContent = text;
     badge.dataset.state = kind || 'live';
+    badge.title = kind === 'polling' ? 'This server has no live event stream' : '';
   };
   const notify = (event) => {
     for (const listener of listeners) {
       try { listener(event); } catch (error) { console.error(error); }
     }
   };
+  const poll = () => {
+    status('polling', `refreshing every ${POLL_MS / 1000} s`);
+    setInterval(() => notify({ type: 'poll' }), POLL_MS);
+  };
   (async () => {
-    status('', 'live');
+    status('connecting', 'connecting…');
     try {
-      for await (const event of fleet.events()) notify(event);
+      // `onOpen` on every (re)connection: from then on no change is missed.
+      for await (const event of fleet.events({ onOpen: () => status('', 'live') })) notify(event);
     } catch (error) {
-      if (error?.name === 'NotFoundError') {
-        status('polling', `refreshing every ${POLL_MS / 1000} s`);
-        setInterval(() => notify({ type: 'poll' }), POLL_MS);
-        return;
-      }
-      status('offline', 'offline');
-      showError(error);
+      // No event stream here (the Fleet service), or it failed for good: refresh on a timer.
+      if (error?.name === 'AuthenticationError') return showError(error);
+      if (error?.name !== 'NotFoundError') console.warn('flotilla: live events stopped:', error);
+      poll();
     }
   })();
   return {

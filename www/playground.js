@@ -1,8 +1,7 @@
 // Playground: pick a task, launch its environment, use the app beside the prompt, watch the
 // heartbeat, verify, close.
 import { duration } from './messages.js';
-
-const $ = (id) => document.getElementById(id);
+import { $ } from './dom.js';
 
 export async function startPlayground(fleet, live, showError) {
   const tasks = await fleet.loadTasks().catch(showError) ?? [];

@@ -67,7 +67,12 @@ export function verifierBlock(execution) {
     h('strong', {}, execution.success ? `Score: ${execution.score ?? '-'}` : 'The verifier failed'),
     h('span', { className: 'muted' }, `  (${execution.executionTimeMs} ms)`));
   if (execution.stdout) box.append(block(execution.stdout, { label: 'stdout', code: true }));
-  if (!execution.success && execution.result !== null) box.append(block(pretty(execution.result), { label: 'error', code: true }));
+  const error = execution.error;
+  if (error) {
+    const text = typeof error === 'object' && error.message !== undefined
+      ? `${error.type ?? 'Error'}: ${error.message}${error.traceback ? `\n\n${error.traceback}` : ''}` : pretty(error);
+    box.append(h('div', { className: 'verifier-error' }, block(text, { label: `error: ${String(error.type ?? 'Error')}`, code: true })));
+  }
   return box;
 }
 

@@ -1,8 +1,10 @@
 //! Live changes, per team: what `GET /v1/flotilla/events` streams (a flotilla endpoint; the
 //! Fleet service has none). Every change is first written to the event log (so a client that
-//! reconnects with `Last-Event-ID`, even after a restart, misses nothing), then a watch channel
-//! wakes the open streams, which read their own team's rows: no stream ever sees another team's.
+//! reconnects with `Last-Event-ID`, even after a restart, misses nothing), then the team's watch
+//! channel wakes its open streams, which read their own team's rows: no stream ever sees (or is
+//! even woken by) another team's.
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
@@ -53,24 +55,28 @@ impl EventData {
     }
 }
 
-/// The hub: publishes into the log and tells open streams.
+/// The hub: publishes into the log and wakes the open streams of the event's team.
 pub struct Events {
     store: Arc<Store>,
-    latest: watch::Sender<i64>,
+    /// The newest event number of any team.
+    latest: AtomicI64,
     closing: watch::Sender<bool>,
-    open: Mutex<HashMap<String, usize>>,
+    /// Per team with open streams: how many, and the channel that wakes them.
+    open: Mutex<HashMap<String, (usize, watch::Sender<i64>)>>,
 }
 
 /// One open stream's place in its team's count; dropping it frees the place.
 pub struct StreamSlot {
     events: Arc<Events>,
     team_id: String,
+    /// Wakes when the team has a new event.
+    pub wake: watch::Receiver<i64>,
 }
 
 impl Drop for StreamSlot {
     fn drop(&mut self) {
         let mut open = self.events.open.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(n) = open.get_mut(&self.team_id) {
+        if let Some((n, _)) = open.get_mut(&self.team_id) {
             *n -= 1;
             if *n == 0 {
                 open.remove(&self.team_id);
@@ -81,13 +87,8 @@ impl Drop for StreamSlot {
 
 impl Events {
     pub fn new(store: Arc<Store>) -> rusqlite::Result<Self> {
-        let latest = store.latest_event_id()?;
-        Ok(Events {
-            store,
-            latest: watch::Sender::new(latest),
-            closing: watch::Sender::new(false),
-            open: Mutex::new(HashMap::new()),
-        })
+        let latest = AtomicI64::new(store.latest_event_id()?);
+        Ok(Events { store, latest, closing: watch::Sender::new(false), open: Mutex::new(HashMap::new()) })
     }
 
     /// Records an event for a team and wakes its streams. A failure to record is logged, never
@@ -99,7 +100,10 @@ impl Events {
         };
         match self.store.insert_event(team_id, &payload) {
             Ok(id) => {
-                self.latest.send_replace(id);
+                self.latest.fetch_max(id, Ordering::SeqCst);
+                if let Some((_, wake)) = self.open.lock().unwrap_or_else(|p| p.into_inner()).get(team_id) {
+                    wake.send_replace(id);
+                }
             }
             Err(e) => tracing::error!(error = %e, kind = %data.kind, "could not record an event"),
         }
@@ -107,27 +111,22 @@ impl Events {
 
     /// The newest event number of any team: where a stream without `Last-Event-ID` starts.
     pub fn latest(&self) -> i64 {
-        *self.latest.borrow()
+        self.latest.load(Ordering::SeqCst)
     }
 
     /// A place for one more stream of `team_id`, or `None` when it has [`MAX_STREAMS_PER_TEAM`].
     pub fn open_stream(self: &Arc<Self>, team_id: &str) -> Option<StreamSlot> {
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-        let n = open.entry(team_id.to_string()).or_insert(0);
+        let (n, wake) = open.entry(team_id.to_string()).or_insert_with(|| (0, watch::Sender::new(0)));
         if *n >= MAX_STREAMS_PER_TEAM {
             return None;
         }
         *n += 1;
-        Some(StreamSlot { events: self.clone(), team_id: team_id.to_string() })
+        Some(StreamSlot { events: self.clone(), team_id: team_id.to_string(), wake: wake.subscribe() })
     }
 
     pub fn store(&self) -> &Store {
         &self.store
-    }
-
-    /// Wakes when an event is published.
-    pub fn watch_latest(&self) -> watch::Receiver<i64> {
-        self.latest.subscribe()
     }
 
     /// Wakes when the server shuts down (open streams end, so graceful shutdown does not wait).

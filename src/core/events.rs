@@ -15,6 +15,7 @@ use super::client::{CallContext, ClientConfig};
 use super::error::{ErrorKind, FleetError};
 use super::http::{HttpRequest, Method};
 use super::io::{Failure, HttpResponse, Io, JsonBody, Level, LogValue};
+use super::retry::parse_retry_after_ms;
 
 /// One change on the server (`FleetEvent`). `type` says what happened; the fields that apply
 /// are set, the others `null`.
@@ -55,6 +56,8 @@ pub struct EventsOptions {
     pub timeout_ms: Option<f64>,
     /// Read by the edge (an `AbortSignal` is not JSON); listed so the key is known.
     pub signal: Option<serde::de::IgnoredAny>,
+    /// Read by the edge (a function): called each time a connection opens.
+    pub on_open: Option<serde::de::IgnoredAny>,
 }
 
 /// One dispatched SSE frame.
@@ -65,16 +68,21 @@ pub struct SseFrame {
     pub data: String,
 }
 
-/// The longest line (and so event) the parser holds, in bytes: past it the stream is refused.
+/// The longest line, and the most data one frame holds, in bytes: past it the stream is refused.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
-/// An incremental `text/event-stream` parser (lines end in LF or CRLF).
+/// An incremental `text/event-stream` parser (lines end in LF or CRLF; a lone CR, which no
+/// server of this protocol sends, is not a line end here).
 #[derive(Debug, Default)]
 pub struct SseParser {
     line: Vec<u8>,
     data: Option<String>,
     event: Option<String>,
-    /// The last `id:` seen in this stream (kept across frames, as the spec says).
+    /// An `id:` of the frame being read: it counts only once the frame is complete, so a
+    /// connection cut mid-frame resumes before that event, not after it.
+    pending_id: Option<String>,
+    /// The id of the last complete frame (kept across frames, as the spec says); a frame with an
+    /// id and no data moves it too (the server's first frame says where the stream starts).
     pub last_id: Option<String>,
     /// The last `retry:` the server sent, in ms.
     pub retry_ms: Option<u32>,
@@ -100,14 +108,21 @@ impl SseParser {
             if let Some(frame) = self.line_done(&line) {
                 frames.push(frame);
             }
+            if self.data.as_ref().is_some_and(|d| d.len() > MAX_LINE_BYTES) {
+                return Err(FleetError::invalid_response("an event stream frame passed 1 MiB"));
+            }
         }
         Ok(frames)
     }
 
     fn line_done(&mut self, line: &str) -> Option<SseFrame> {
         if line.is_empty() {
+            if let Some(id) = self.pending_id.take() {
+                self.last_id = Some(id);
+            }
+            let event = self.event.take();
             let data = self.data.take()?;
-            return Some(SseFrame { id: self.last_id.clone(), event: self.event.take(), data });
+            return Some(SseFrame { id: self.last_id.clone(), event, data });
         }
         if line.starts_with(':') {
             return None;
@@ -123,7 +138,7 @@ impl SseParser {
                 None => self.data = Some(value.to_string()),
             },
             "event" => self.event = Some(value.to_string()),
-            "id" if !value.contains('\0') => self.last_id = Some(value.to_string()),
+            "id" if !value.contains('\0') => self.pending_id = Some(value.to_string()),
             "retry" => self.retry_ms = value.parse().ok().or(self.retry_ms),
             _ => {}
         }
@@ -135,6 +150,7 @@ impl SseParser {
         self.line.clear();
         self.data = None;
         self.event = None;
+        self.pending_id = None;
     }
 }
 
@@ -164,12 +180,27 @@ pub const IDLE_MS: f64 = 45_000.0;
 /// The longest wait between reconnects.
 pub const MAX_RECONNECT_MS: f64 = 30_000.0;
 
+/// What [`next_event`] gave.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Next {
+    Event(Box<FleetEvent>),
+    /// A connection was (re)opened: events from the stream's position on will come.
+    Connected,
+    /// Aborted or finished: no more events.
+    Ended,
+}
+
 /// A stream's state between `next()` calls.
 pub struct EventStream<S> {
     parser: SseParser,
     connection: Option<S>,
     queue: VecDeque<FleetEvent>,
+    /// Where a caller that stops now should resume: the last event handed out, or, with
+    /// nothing queued, the stream's position (which may be past events that had no data).
+    delivered: Option<String>,
     failures: u32,
+    /// The server's `Retry-After` on a refused connection (a 429), for the next wait.
+    retry_after_ms: Option<f64>,
     finished: bool,
 }
 
@@ -187,24 +218,46 @@ impl<S> EventStream<S> {
             }
         }
         let parser = SseParser { last_id: options.last_event_id.clone(), ..SseParser::default() };
-        Ok(EventStream { parser, connection: None, queue: VecDeque::new(), failures: 0, finished: false })
+        let delivered = options.last_event_id.clone();
+        Ok(EventStream {
+            parser,
+            connection: None,
+            queue: VecDeque::new(),
+            delivered,
+            failures: 0,
+            retry_after_ms: None,
+            finished: false,
+        })
     }
 
-    /// The id to resume after: the last event seen (or the one the stream was opened with).
+    /// The id to resume after without missing or repeating an event: the last one handed out,
+    /// or the stream's position when nothing is waiting (or the id it was opened with).
     pub fn last_event_id(&self) -> Option<&str> {
-        self.parser.last_id.as_deref()
+        if self.queue.is_empty() {
+            self.parser.last_id.as_deref().or(self.delivered.as_deref())
+        } else {
+            self.delivered.as_deref()
+        }
     }
 
     /// Ends the stream: `next_event` answers `None` from now on; the open connection, if any,
     /// is handed back to be closed.
     pub fn finish(&mut self) -> Option<S> {
         self.finished = true;
-        self.queue.clear();
+        if !self.queue.is_empty() {
+            // Events read but never handed out: a later stream must resume before them.
+            self.parser.last_id = self.delivered.clone();
+            self.queue.clear();
+        }
         self.connection.take()
     }
 
-    /// How long to wait before reconnecting after `failures` failures in a row.
-    fn delay_ms(&self, random: f64) -> f64 {
+    /// How long to wait before reconnecting after `failures` failures in a row: the server's
+    /// `Retry-After` when it gave one (up to 2 minutes), else its `retry` doubled per failure.
+    fn delay_ms(&mut self, random: f64) -> f64 {
+        if let Some(ms) = self.retry_after_ms.take() {
+            return ms.min(120_000.0);
+        }
         let base = f64::from(self.parser.retry_ms.unwrap_or(1000)).max(100.0);
         let doubled = base * 2f64.powi(self.failures.saturating_sub(1).min(16) as i32);
         doubled.min(MAX_RECONNECT_MS) * (0.8 + 0.4 * random)
@@ -221,25 +274,33 @@ pub fn request(config: &ClientConfig, last_event_id: Option<&str>, ctx: &CallCon
     request
 }
 
-/// The next event, waiting (and reconnecting) as long as it takes; `None` once the stream was
-/// aborted or finished. An error ends the stream.
+/// The next event, waiting (and reconnecting) as long as it takes. [`Next::Connected`] each time
+/// a connection opens; [`Next::Ended`] once the stream was aborted or finished. An error ends
+/// the stream.
 pub async fn next_event<I: StreamIo>(
     io: &I,
     config: &ClientConfig,
     timeout_ms: f64,
     stream: &mut EventStream<I::Stream>,
-) -> Result<Option<FleetEvent>, FleetError> {
+) -> Result<Next, FleetError> {
+    let ended = |stream: &mut EventStream<I::Stream>| {
+        stream.finished = true;
+        Ok(Next::Ended)
+    };
     loop {
         if let Some(event) = stream.queue.pop_front() {
-            return Ok(Some(event));
+            stream.delivered = Some(event.id.clone());
+            return Ok(Next::Event(Box::new(event)));
         }
         if stream.finished {
-            return Ok(None);
+            return Ok(Next::Ended);
         }
         let Some(mut connection) = stream.connection.take() else {
-            if stream.failures > 0 && io.sleep(stream.delay_ms(io.random())).await.is_err() {
-                stream.finished = true;
-                return Ok(None);
+            if stream.failures > 0 {
+                let wait = stream.delay_ms(io.random());
+                if io.sleep(wait).await.is_err() {
+                    return ended(stream);
+                }
             }
             let ctx = io.new_call();
             let req = request(config, stream.last_event_id(), &ctx);
@@ -247,9 +308,16 @@ pub async fn next_event<I: StreamIo>(
                 Ok(Opened::Stream(connection)) => {
                     stream.parser.reconnected();
                     stream.connection = Some(connection);
+                    return Ok(Next::Connected);
                 }
                 Ok(Opened::Answer(answer)) => {
                     let mut error = classify_response(&answer).with_request_id(&ctx.request_id);
+                    if (200..300).contains(&answer.status) {
+                        error = FleetError::invalid_response(
+                            "the server answered GET /v1/flotilla/events with something other than an event stream",
+                        )
+                        .with_request_id(&ctx.request_id);
+                    }
                     if !error.retryable() {
                         stream.finished = true;
                         if error.kind == ErrorKind::NotFound {
@@ -259,12 +327,11 @@ pub async fn next_event<I: StreamIo>(
                         }
                         return Err(error);
                     }
+                    stream.retry_after_ms =
+                        answer.retry_after.as_deref().and_then(|v| parse_retry_after_ms(v, io.now_ms()));
                     stream.failures += 1;
                 }
-                Err(Failure::Aborted) => {
-                    stream.finished = true;
-                    return Ok(None);
-                }
+                Err(Failure::Aborted) => return ended(stream),
                 Err(failure) => {
                     let why = match failure {
                         Failure::Network(why) => why,
@@ -300,10 +367,13 @@ pub async fn next_event<I: StreamIo>(
                 }
             }
             // The server ended the stream (a restart, a shutdown): reconnect after its `retry`.
-            Ok(None) => stream.failures = stream.failures.max(1),
+            Ok(None) => {
+                io.close(connection);
+                stream.failures = stream.failures.max(1);
+            }
             Err(Failure::Aborted) => {
-                stream.finished = true;
-                return Ok(None);
+                io.close(connection);
+                return ended(stream);
             }
             Err(_) => {
                 io.close(connection);

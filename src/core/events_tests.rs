@@ -3,7 +3,7 @@ use std::collections::VecDeque;
 
 use serde_json::{json, Value};
 
-use super::events::{next_event, EventStream, EventsOptions, FleetEvent, Opened, SseParser, StreamIo};
+use super::events::{next_event, EventStream, EventsOptions, FleetEvent, Next, Opened, SseParser, StreamIo};
 use super::io::{Failure, HttpResponse, ResponseBody};
 use super::testing::{client, run, FakeIo, Open};
 use crate::core::error::ErrorKind;
@@ -19,6 +19,11 @@ impl StreamIo for FakeIo {
             Open::Answer(status, body) => {
                 Ok(Opened::Answer(HttpResponse { status, retry_after: None, body: ResponseBody::Json(body) }))
             }
+            Open::Busy(retry_after) => Ok(Opened::Answer(HttpResponse {
+                status: 429,
+                retry_after: Some(retry_after.into()),
+                body: ResponseBody::Json(json!({"detail": "too many streams"})),
+            })),
             Open::Fail(failure) => Err(failure),
         }
     }
@@ -31,7 +36,9 @@ impl StreamIo for FakeIo {
         }
     }
 
-    fn close(&self, _stream: Self::Stream) {}
+    fn close(&self, _stream: Self::Stream) {
+        self.closed.set(self.closed.get() + 1);
+    }
 
     fn parse_json(&self, text: &str) -> Option<Value> {
         serde_json::from_str(text).ok()
@@ -45,7 +52,13 @@ fn stream_io(opens: Vec<Open>) -> FakeIo {
 }
 
 fn next(io: &FakeIo, stream: &mut EventStream<VecDeque<Result<&'static str, Failure>>>) -> Option<FleetEvent> {
-    run(next_event(io, &client().config, 1000.0, stream)).unwrap()
+    loop {
+        match run(next_event(io, &client().config, 1000.0, stream)).unwrap() {
+            Next::Connected => continue,
+            Next::Event(event) => return Some(*event),
+            Next::Ended => return None,
+        }
+    }
 }
 
 const CREATED: &str =
@@ -127,13 +140,13 @@ fn reconnect_waits_grow_to_thirty_seconds() {
 fn an_answer_a_retry_cannot_fix_ends_the_stream_with_its_error() {
     let io = stream_io(vec![Open::Answer(401, json!({"detail": "Invalid API key"}))]);
     let mut stream = EventStream::new(&EventsOptions::default()).unwrap();
-    let error = run(next_event(&io, &client().config, 1000.0, &mut stream)).unwrap_err();
+    let error = first_error(&io, &mut stream);
     assert_eq!(error.kind, ErrorKind::Authentication);
     assert_eq!(next(&io, &mut stream), None, "and it stays ended");
 
     let io = stream_io(vec![Open::Answer(404, json!({"detail": "Not found"}))]);
     let mut stream = EventStream::new(&EventsOptions::default()).unwrap();
-    let error = run(next_event(&io, &client().config, 1000.0, &mut stream)).unwrap_err();
+    let error = first_error(&io, &mut stream);
     assert_eq!(error.kind, ErrorKind::NotFound);
     assert!(error.message.contains("the Fleet service has none"), "{}", error.message);
 }
@@ -180,4 +193,82 @@ fn bad_options_are_refused_before_anything_is_sent() {
         let bad_timeout = EventsOptions { timeout_ms: Some(ms), ..Default::default() };
         assert_eq!(EventStream::<()>::new(&bad_timeout).err().unwrap().kind, ErrorKind::Validation, "{ms}");
     }
+}
+
+fn first_error(
+    io: &FakeIo,
+    stream: &mut EventStream<VecDeque<Result<&'static str, Failure>>>,
+) -> crate::core::error::FleetError {
+    loop {
+        match run(next_event(io, &client().config, 1000.0, stream)) {
+            Ok(Next::Connected) => continue,
+            Ok(other) => panic!("expected an error, got {other:?}"),
+            Err(error) => return error,
+        }
+    }
+}
+
+#[test]
+fn each_connection_is_announced() {
+    let io = stream_io(vec![Open::Stream(vec![Ok(CREATED)])]);
+    let mut stream = EventStream::new(&EventsOptions::default()).unwrap();
+    assert_eq!(run(next_event(&io, &client().config, 1000.0, &mut stream)).unwrap(), Next::Connected);
+    assert!(matches!(run(next_event(&io, &client().config, 1000.0, &mut stream)).unwrap(), Next::Event(_)));
+}
+
+#[test]
+fn a_connection_cut_mid_frame_resumes_before_that_event() {
+    let io = stream_io(vec![
+        Open::Stream(vec![Ok(CREATED), Ok("id: 8\ndata: {\"type\":\"instance.run")]),
+        Open::Stream(vec![Ok(RUNNING)]),
+    ]);
+    let mut stream = EventStream::new(&EventsOptions::default()).unwrap();
+    assert_eq!(next(&io, &mut stream).unwrap().id, "7");
+    assert_eq!(next(&io, &mut stream).unwrap().id, "8");
+    assert_eq!(io.sent.borrow()[1].header("Last-Event-ID"), Some("7"), "event 8 was never complete");
+    assert_eq!(io.closed.get(), 1, "the ended connection was closed");
+}
+
+#[test]
+fn the_servers_first_frame_gives_the_position_to_resume_from() {
+    // `id: 5` with no data: nothing to hand out, but a reconnect resumes after 5.
+    let io = stream_io(vec![Open::Stream(vec![Ok("retry: 100\nid: 5\n\n")]), Open::Stream(vec![Ok(CREATED)])]);
+    let mut stream = EventStream::new(&EventsOptions::default()).unwrap();
+    assert_eq!(next(&io, &mut stream).unwrap().id, "7");
+    assert_eq!(io.sent.borrow()[1].header("Last-Event-ID"), Some("5"));
+}
+
+#[test]
+fn last_event_id_is_the_last_event_handed_out_even_when_more_were_read() {
+    let both =
+        "id: 7\ndata: {\"type\":\"a\",\"created_at\":\"t\"}\n\nid: 8\ndata: {\"type\":\"b\",\"created_at\":\"t\"}\n\n";
+    let io = stream_io(vec![Open::Stream(vec![Ok(both)])]);
+    let mut stream = EventStream::new(&EventsOptions::default()).unwrap();
+    assert_eq!(next(&io, &mut stream).unwrap().id, "7");
+    assert_eq!(stream.last_event_id(), Some("7"), "8 is read but not handed out");
+    assert!(stream.finish().is_some());
+    assert_eq!(stream.last_event_id(), Some("7"), "and a break keeps it so");
+}
+
+#[test]
+fn a_busy_server_is_waited_for_as_long_as_its_retry_after_says() {
+    let io = stream_io(vec![Open::Busy("7"), Open::Stream(vec![Ok(CREATED)])]);
+    let mut stream = EventStream::new(&EventsOptions::default()).unwrap();
+    assert_eq!(next(&io, &mut stream).unwrap().id, "7");
+    assert_eq!(*io.sleeps.borrow(), vec![7000.0]);
+}
+
+#[test]
+fn a_success_that_is_not_an_event_stream_ends_it_as_an_invalid_response() {
+    let io = stream_io(vec![Open::Answer(200, json!({"hello": "world"}))]);
+    let mut stream = EventStream::new(&EventsOptions::default()).unwrap();
+    assert_eq!(first_error(&io, &mut stream).kind, ErrorKind::InvalidResponse);
+}
+
+#[test]
+fn a_frame_of_many_data_lines_is_capped_too() {
+    let mut parser = SseParser::default();
+    let line = format!("data: {}\n", "x".repeat(1000));
+    let error = (0..1100).find_map(|_| parser.push(line.as_bytes()).err()).expect("refused");
+    assert_eq!(error.kind, ErrorKind::InvalidResponse);
 }

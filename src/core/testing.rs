@@ -34,6 +34,8 @@ pub struct FakeIo {
     pub timeouts: RefCell<Vec<f64>>,
     /// Scripted answers to `StreamIo::open` (the event stream's tests).
     pub opens: RefCell<VecDeque<Open>>,
+    /// Streams closed through `StreamIo::close`.
+    pub closed: Cell<usize>,
 }
 
 /// One scripted answer to opening a stream.
@@ -41,6 +43,8 @@ pub enum Open {
     /// A stream that yields these reads in order, then ends.
     Stream(Vec<Result<&'static str, Failure>>),
     Answer(u16, Value),
+    /// An answer with a `Retry-After` header.
+    Busy(&'static str),
     Fail(Failure),
 }
 

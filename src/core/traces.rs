@@ -64,6 +64,10 @@ pub struct VerifierExecution {
     pub stdout: Option<String>,
     pub execution_time_ms: i64,
     pub result: Option<Value>,
+    /// Why a failed run failed (`{ type, message, traceback }`). flotilla-server sends it; the
+    /// Fleet service does not (then it reads as null).
+    #[serde(default)]
+    pub error: Option<Value>,
 }
 
 /// The task of a session (`SessionTask`).

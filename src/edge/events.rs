@@ -16,7 +16,7 @@ use super::options::without;
 use super::runtime::prop;
 use super::timers::SignalListener;
 use crate::core::error::FleetError;
-use crate::core::events::{self, EventStream as CoreStream, EventsOptions, Opened, StreamIo};
+use crate::core::events::{self, EventStream as CoreStream, EventsOptions, Next, Opened, StreamIo};
 use crate::core::http::HttpRequest;
 use crate::core::io::{Failure, HttpResponse, ResponseBody};
 
@@ -37,6 +37,9 @@ impl StreamIo for WebIo {
 
     async fn open(&self, request: &HttpRequest, timeout_ms: f64) -> Result<Opened<JsValue, JsValue>, Failure> {
         let Some(signal) = &self.signal else { return Err(Failure::Network("no signal".into())) };
+        if signal.aborted() {
+            return Err(Failure::Aborted);
+        }
         let lines = header_lines(request);
         let pending = open_stream(&self.client.fetch, &request.url, &lines, timeout_ms.max(0.0), signal);
         let answer = Array::from(&JsFuture::from(pending).await.map_err(failure_of)?);
@@ -89,13 +92,21 @@ struct Inner {
     last_id: RefCell<Option<String>>,
     /// The first `next()`, started by `events()` itself so the stream begins when it is made.
     first: RefCell<Option<Promise>>,
-    _listener: Option<SignalListener>,
+    /// `onOpen`, called each time a connection opens.
+    on_open: Option<Function>,
+    /// Links the caller's signal to ours; dropped once the stream ends, so a long-lived signal
+    /// does not keep the stream alive.
+    listener: RefCell<Option<SignalListener>>,
 }
 
 impl EventStream {
     /// Reads `{ signal, lastEventId, timeoutMs }`; a bad option throws before anything is sent.
     pub fn open(client: Rc<Client>, options: &JsValue) -> Result<EventStream, FleetError> {
-        let parsed: EventsOptions = parse_options(&without(options, &["signal"]), "events options")?;
+        let parsed: EventsOptions = parse_options(&without(options, &["signal", "onOpen"]), "events options")?;
+        let on_open = match prop(options, "onOpen") {
+            f if f.is_undefined() || f.is_null() => None,
+            f => Some(f.dyn_into::<Function>().map_err(|_| FleetError::validation("`onOpen` must be a function"))?),
+        };
         let stream = CoreStream::new(&parsed)?;
         let controller = AbortController::new().map_err(|_| FleetError::validation("AbortController is missing"))?;
         let signal = prop(options, "signal");
@@ -115,7 +126,8 @@ impl EventStream {
         let last_id = RefCell::new(parsed.last_event_id);
         let state = RefCell::new(Some(stream));
         let first = RefCell::new(None);
-        let inner = Rc::new(Inner { io, timeout_ms, controller, state, last_id, first, _listener: listener });
+        let listener = RefCell::new(listener);
+        let inner = Rc::new(Inner { io, timeout_ms, controller, state, last_id, first, on_open, listener });
         let stream = EventStream { inner };
         // Connect now, so events from here on are caught even before the first `next()`. The
         // no-op handler keeps an early error (a wrong key) from being an unhandled rejection;
@@ -135,13 +147,28 @@ impl EventStream {
                 return Err(inner.io.client.fail(error));
             };
             let config = &inner.io.client.core.config;
-            let next = events::next_event(&inner.io, config, inner.timeout_ms, &mut stream).await;
+            let next = loop {
+                match events::next_event(&inner.io, config, inner.timeout_ms, &mut stream).await {
+                    Ok(Next::Connected) => {
+                        if let Some(on_open) = &inner.on_open {
+                            let _ = on_open.call0(&JsValue::UNDEFINED);
+                        }
+                    }
+                    other => break other,
+                }
+            };
             *inner.last_id.borrow_mut() = stream.last_event_id().map(str::to_string);
             *inner.state.borrow_mut() = Some(stream);
             match next {
-                Ok(Some(event)) => Ok(done(to_js(&event).map_err(|e| inner.io.client.fail(e))?)),
-                Ok(None) => Ok(done(JsValue::UNDEFINED)),
-                Err(error) => Err(inner.io.client.fail(error)),
+                Ok(Next::Event(event)) => Ok(done(to_js(&*event).map_err(|e| inner.io.client.fail(e))?)),
+                Ok(_) => {
+                    inner.listener.borrow_mut().take();
+                    Ok(done(JsValue::UNDEFINED))
+                }
+                Err(error) => {
+                    inner.listener.borrow_mut().take();
+                    Err(inner.io.client.fail(error))
+                }
             }
         })
     }
@@ -171,10 +198,12 @@ impl EventStream {
     #[wasm_bindgen(js_name = "return", unchecked_return_type = "Promise<IteratorResult<FleetEvent, undefined>>")]
     pub fn finish(&self) -> Promise {
         self.inner.controller.abort();
+        self.inner.listener.borrow_mut().take();
         if let Some(stream) = self.inner.state.borrow_mut().as_mut() {
             if let Some(connection) = stream.finish() {
                 close_stream(&connection);
             }
+            *self.inner.last_id.borrow_mut() = stream.last_event_id().map(str::to_string);
         }
         Promise::resolve(&done(JsValue::UNDEFINED))
     }

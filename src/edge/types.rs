@@ -490,6 +490,8 @@ export interface VerifierExecution {
   stdout: string | null;
   executionTimeMs: number;
   result: JsonValue | null;
+  /** Why a failed run failed (`{ type, message, traceback }`); flotilla-server only, else null. */
+  error: JsonValue | null;
 }
 
 /** The task of a session. */
@@ -683,6 +685,9 @@ export interface EventsOptions {
   lastEventId?: string;
   /** The limit on opening one connection, in ms (default: the client's `timeoutMs`). */
   timeoutMs?: number;
+  /** Called each time a connection opens (first and after each reconnect): from then on,
+   * every change reaches the stream. */
+  onOpen?: () => void;
 }
 
 /** What a `FleetEvent` says happened. New kinds may come: ignore those you do not know. */

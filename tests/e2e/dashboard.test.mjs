@@ -23,6 +23,7 @@ let fleet;
 let baseline;
 let candidate;
 let hostileSession;
+let brokenSession;
 
 before(async () => {
   mkdirSync(shots, { recursive: true });
@@ -36,6 +37,16 @@ before(async () => {
     role: 'assistant', content: null,
     toolCalls: [{ id: 'call_x', type: 'function', function: { name: '<img src=x onerror=alert(1)>', arguments: JSON.stringify({ q: HOSTILE }) } }],
   });
+  // A session scored by a verifier that failed: its transcript must say why.
+  const broken = await fleet.importTask({ key: 'e2e-broken', prompt: 'Break.', envId: 'helpdesk',
+    verifierFunc: "def verify(env, final_answer=None):\n    print('looking')\n    raise KeyError('ticket 99')\n" });
+  const env = await broken.makeEnv();
+  const result = await broken.verifyDetailed(env);
+  await env.close();
+  const session = fleet.session({ jobId: baseline.jobId, taskKey: 'e2e-broken', model: 'sloppy' });
+  await session.log([{ role: 'user', content: 'Break.' }], 'ok');
+  await session.complete({ verifierExecutionId: result.executionId });
+  brokenSession = session.sessionId;
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
@@ -69,7 +80,7 @@ test('the jobs list: both jobs with their sessions and pass rates, newest first,
   const rows = await page.$$eval('#jobs-table tbody tr', (trs) => trs.map((tr) => tr.dataset.job));
   assert.deepEqual(rows, [candidate.jobId, baseline.jobId]);
   const text = (id) => page.textContent(`#jobs-table tr[data-job="${id}"]`);
-  assert.match(await text(baseline.jobId), /e2e baseline: sloppy.*8.*3 \/ 8/s);
+  assert.match(await text(baseline.jobId), /e2e baseline: sloppy.*9.*3 \/ 9/s);
   assert.match(await text(candidate.jobId), /e2e candidate: scripted.*8.*8 \/ 8/s);
   assert.equal(await page.getAttribute(`#jobs-table tr[data-job="${candidate.jobId}"] .rate-fill`, 'style'), 'width: 100%;');
   await shot('10-jobs');
@@ -82,8 +93,8 @@ test('a job: per task its pass rate and sessions; a transcript shows hostile mar
   await page.click(`#jobs-table tr[data-job="${baseline.jobId}"] a`);
   await page.waitForSelector('#job-tasks .task-group');
   assert.equal(new URL(page.url()).hash, `#job/${baseline.jobId}`);
-  assert.equal(await page.locator('#job-tasks .task-group').count(), 8);
-  assert.match(await page.textContent('#job-facts'), /8 sessions · 3 passed \(37\.5%\)/);
+  assert.equal(await page.locator('#job-tasks .task-group').count(), 9);
+  assert.match(await page.textContent('#job-facts'), /9 sessions · 3 passed \(33\.3%\)/);
   const group = page.locator('.task-group[data-task="helpdesk-count-open"]');
   assert.match(await group.textContent(), /0 \/ 1 passed/);
   assert.match(await group.textContent(), /sloppy.*completed/s);
@@ -107,6 +118,15 @@ test('a job: per task its pass rate and sessions; a transcript shows hostile mar
   assert.match(await page.textContent('#transcript .tool-call summary'), /tool call: \w+/);
   assert.match(await page.textContent('#transcript-verifier'), /Score: 1/);
   await shot('12-transcript-tools');
+
+  // A failed verifier: its error and stdout at the end.
+  await page.goto(`${server.baseUrl}/#job/${baseline.jobId}/session/${brokenSession}`);
+  await page.waitForSelector('#transcript-verifier .verifier-error');
+  const verdict = await page.textContent('#transcript-verifier');
+  assert.match(verdict, /The verifier failed/);
+  assert.match(verdict, /error: KeyError/);
+  assert.match(verdict, /ticket 99/);
+  assert.match(verdict, /looking/);
 });
 
 test('the comparison: the numbers `flotilla compare` prints, the charts, the flipped tasks; the CLI links here', async () => {
@@ -139,23 +159,31 @@ test('the comparison: the numbers `flotilla compare` prints, the charts, the fli
   await page.emulateMedia({ colorScheme: 'light' });
   assert.notEqual(dark[0], light[0]);
   assert.notEqual(dark[1], light[1]);
+  // Options the CLI was given travel in its link, and the page uses them.
+  const at90 = cli(['compare', baseline.jobId, candidate.jobId, '--confidence', '0.9']).split('\n');
+  const link90 = at90.find((l) => l.startsWith('view: ')).slice(6);
+  assert.match(link90, /\?confidence=0\.9$/);
+  await page.goto(link90);
+  await page.waitForSelector('#compare-summary:has-text("90% interval")');
+  assert.equal(await page.textContent('#compare-summary'), at90.find((l) => l.startsWith('pass rate ')));
   // Swapping the pickers gives the other verdict, and the URL follows.
   await page.selectOption('#compare-baseline', candidate.jobId);
   await page.selectOption('#compare-candidate', baseline.jobId);
   await page.waitForSelector('#compare-verdict[data-verdict="worse"]');
-  assert.equal(new URL(page.url()).hash, `#compare/${candidate.jobId}/${baseline.jobId}`);
+  assert.equal(new URL(page.url()).hash, `#compare/${candidate.jobId}/${baseline.jobId}?confidence=0.9`);
 });
 
 test('live: a session completed while the job page is open appears without a reload', async () => {
   await page.goto(`${server.baseUrl}/#job/${baseline.jobId}`);
   await page.waitForSelector('#job-tasks .task-group');
+  // "live" only once the event stream is connected (the page never fell back to polling).
   await page.waitForSelector('#live[data-state="live"]');
   await page.evaluate(() => { window.__sameDocument = true; });
   const created = await fleet.createSession({ jobId: baseline.jobId, taskKey: 'helpdesk-count-open', model: 'live-model' });
   await page.waitForSelector(`tr[data-session="${created.sessionId}"]`);
   await fleet.completeSession(created.sessionId, { status: 'failed' });
   await page.waitForSelector(`tr[data-session="${created.sessionId}"] .status:has-text("failed")`);
-  assert.match(await page.textContent('#job-facts'), /9 sessions/);
+  assert.match(await page.textContent('#job-facts'), /10 sessions/);
   assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no reload happened');
   await shot('15-live');
 });

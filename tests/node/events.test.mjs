@@ -37,14 +37,19 @@ async function collect(stream, until, ms = 20000) {
   return events;
 }
 
-/** Waits until the server holds the stream open (its first bytes arrived), by one round trip. */
-const settle = () => new Promise((r) => setTimeout(r, 300));
+/** A stream, and a promise of its first connection (from then on, no change is missed). */
+function open(fleet, options = {}) {
+  let connected;
+  const opened = new Promise((resolve) => { connected = resolve; });
+  const stream = fleet.events({ ...options, onOpen: () => connected() });
+  return { stream, opened };
+}
 
 test('events arrive in order, per team: another team sees none of them', async () => {
-  const mine = alice.events();
-  const theirs = bob.events();
+  const { stream: mine, opened: mineOpen } = open(alice);
+  const { stream: theirs, opened: theirsOpen } = open(bob);
   const theirsSeen = collect(theirs, (e) => e.some((x) => x.type === 'job.created'));
-  await settle();
+  await Promise.all([mineOpen, theirsOpen]);
   const env = await alice.make({ envKey: 'helpdesk' });
   const job = await alice.job('events test');
   const session = await alice.createSession({ jobId: job, taskKey: 'helpdesk-count-open', instanceId: env.instanceId });
@@ -69,12 +74,19 @@ test('events arrive in order, per team: another team sees none of them', async (
 });
 
 test('a stream resumes after the server restarts, missing nothing', async () => {
-  const stream = alice.events();
+  let opens = 0;
+  let reopened;
+  const again = new Promise((resolve) => { reopened = resolve; });
+  let first;
+  const firstOpen = new Promise((resolve) => { first = resolve; });
+  const stream = alice.events({ onOpen: () => { opens += 1; if (opens === 1) first(); else reopened(); } });
   const jobsSeen = (e) => e.filter((x) => x.type === 'job.created');
-  const events = collect(stream, (e) => jobsSeen(e).length === 3, 30000);
-  await settle();
+  let seenBefore;
+  const sawBefore = new Promise((resolve) => { seenBefore = resolve; });
+  const events = collect(stream, (e) => { if (e.length) seenBefore(); return jobsSeen(e).length === 3; }, 30000);
+  await firstOpen;
   const before = await alice.job('before the restart');
-  while (stream.lastEventId === null) await new Promise((r) => setTimeout(r, 20));
+  await sawBefore;
   // Restart on the same port and data directory while the stream is open.
   const port = Number(new URL(server.baseUrl).port);
   await server.stop();
@@ -82,37 +94,42 @@ test('a stream resumes after the server restarts, missing nothing', async () => 
   // Made while no client was connected: the stream must replay these after its Last-Event-ID.
   const during = [await alice.job('after restart 1'), await alice.job('after restart 2')];
   assert.deepEqual(jobsSeen(await events).map((e) => e.jobId), [before, ...during]);
+  await again;
+  assert.equal(opens, 2, 'one reconnection');
 });
 
 test('an explicit lastEventId replays what came after it', async () => {
-  const stream = alice.events();
+  const { stream, opened } = open(alice);
   const first = collect(stream, (e) => e.length === 1);
-  await settle();
+  await opened;
   await alice.job('anchor');
   const [anchor] = await first;
   const later = [await alice.job('later 1'), await alice.job('later 2')];
   const replay = await collect(alice.events({ lastEventId: anchor.id }), (e) => e.length === 2);
   assert.deepEqual(replay.map((e) => e.jobId), later);
+  // Stopping after the first of two replayed events (both arrive in one read): the stream's
+  // lastEventId is the event handed out, so the next stream starts with the second.
+  const partial = alice.events({ lastEventId: anchor.id });
+  const [one] = await collect(partial, (e) => e.length === 1);
+  assert.equal(one.jobId, later[0]);
+  assert.equal(partial.lastEventId, one.id);
+  const [two] = await collect(alice.events({ lastEventId: partial.lastEventId }), (e) => e.length === 1);
+  assert.equal(two.jobId, later[1]);
 });
 
-test('aborting ends the loop quietly, and the server frees the stream', async () => {
+test('aborting ends the loop quietly', async () => {
   const controller = new AbortController();
-  const stream = alice.events({ signal: controller.signal });
+  const { stream, opened } = open(alice, { signal: controller.signal });
   const loop = collect(stream, () => false);
-  await settle();
+  await opened;
   controller.abort();
   assert.deepEqual(await loop, []);
   // A pre-aborted signal: done at once, nothing sent.
-  const done = await alice.events({ signal: AbortSignal.abort() }).next();
+  let sent = 0;
+  const counting = new Fleet({ apiKey: 'flt_alice', baseUrl: server.baseUrl, fetch: (...a) => { sent++; return fetch(...a); } });
+  const done = await counting.events({ signal: AbortSignal.abort() }).next();
   assert.equal(done.done, true);
-  // The server counts open streams per team (16): aborted ones were freed, so 16 open fine.
-  const controllers = Array.from({ length: 16 }, () => new AbortController());
-  const streams = controllers.map((c) => alice.events({ signal: c.signal }));
-  const loops = streams.map((s) => collect(s, (e) => e.length === 1));
-  await settle();
-  await alice.job('to all sixteen');
-  const all = await Promise.all(loops);
-  assert.equal(all.every((e) => e.length === 1 && e[0].type === 'job.created'), true);
+  assert.equal(sent, 0);
 });
 
 test('a bad option is a ValidationError before anything is sent', () => {
@@ -122,6 +139,7 @@ test('a bad option is a ValidationError before anything is sent', () => {
   assert.throws(() => counting.events({ lastEventId: 'a\nb' }), ValidationError);
   assert.throws(() => counting.events({ timeoutMs: -1 }), ValidationError);
   assert.throws(() => counting.events({ signal: 'stop' }), ValidationError);
+  assert.throws(() => counting.events({ onOpen: 'yes' }), ValidationError);
   assert.equal(sent, 0);
 });
 
@@ -164,4 +182,27 @@ test('the worst caller: garbage resume points are 400s with a detail, a 17th str
   }
   assert.equal(again.status, 200);
   await again.body.cancel();
+});
+
+test('missed heartbeats are announced, then the stop they caused', async () => {
+  const own = await startServer({ keys: [team('flt_solo', 'solo')], args: ['--min-heartbeat-interval', '1'] });
+  try {
+    const solo = new Fleet({ apiKey: 'flt_solo', baseUrl: own.baseUrl });
+    const { stream, opened } = open(solo);
+    await opened;
+    // The SDK refuses intervals under 30 s (as Fleet does); this server takes 1 s, for the test.
+    const made = await fetch(`${own.baseUrl}/v1/env/instances`, {
+      method: 'POST', headers: { Authorization: 'Bearer flt_solo', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ env_key: 'helpdesk', heartbeat_interval: 1, max_wait_seconds: 30 }),
+    });
+    const env = { instanceId: (await made.json()).instance_id };
+    const events = await collect(stream, (e) => e.some((x) => x.type === 'instance.stopped'));
+    assert.deepEqual(events.map((e) => [e.type, e.reason]), [
+      ['instance.created', null], ['instance.running', null],
+      ['instance.heartbeat_missed', 'heartbeat_missed'], ['instance.stopped', 'heartbeat_missed'],
+    ]);
+    assert.ok(events.every((e) => e.instanceId === env.instanceId));
+  } finally {
+    await own.stop();
+  }
 });

@@ -31,10 +31,12 @@ fn resume_point(headers: &HeaderMap, query: Option<String>, events: &Events) -> 
     let query = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .find(|(k, _)| k == "after")
         .map(|(_, v)| v.into_owned());
+    let latest = events.latest();
     match header.or(query) {
-        None => Ok(events.latest()),
-        Some(text) if text.trim().is_empty() => Ok(events.latest()),
-        Some(text) => text.trim().parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+        None => Ok(latest),
+        Some(text) if text.trim().is_empty() => Ok(latest),
+        // An id past the newest (a log that was wiped) resumes from now, not from that far ahead.
+        Some(text) => text.trim().parse::<i64>().ok().filter(|n| *n >= 0).map(|n| n.min(latest)).ok_or_else(|| {
             ApiError::bad_request("Last-Event-ID (or `after`) must be an event id: a whole number from 0")
         }),
     }
@@ -45,9 +47,8 @@ struct Cursor {
     team_id: String,
     after: i64,
     pending: VecDeque<EventRow>,
-    latest: watch::Receiver<i64>,
     closing: watch::Receiver<bool>,
-    _slot: StreamSlot,
+    slot: StreamSlot,
 }
 
 impl Cursor {
@@ -64,7 +65,7 @@ impl Cursor {
                 return Some((Ok(event), self));
             }
             // Mark what we have seen before reading, so a publish in between still wakes us.
-            self.latest.borrow_and_update();
+            self.slot.wake.borrow_and_update();
             match self.events.store().events_after(&self.team_id, self.after, PAGE) {
                 Ok(rows) if !rows.is_empty() => {
                     self.pending.extend(rows);
@@ -77,7 +78,7 @@ impl Cursor {
                 }
             }
             tokio::select! {
-                changed = self.latest.changed() => if changed.is_err() { return None },
+                changed = self.slot.wake.changed() => if changed.is_err() { return None },
                 _ = self.closing.changed() => return None,
             }
         }
@@ -91,25 +92,27 @@ pub async fn stream(
     RawQuery(query): RawQuery,
 ) -> ApiResult<Response> {
     let after = resume_point(&headers, query, &state.events)?;
-    let slot = state.events.open_stream(&caller.team_id).ok_or_else(|| {
-        ApiError::new(
+    let Some(slot) = state.events.open_stream(&caller.team_id) else {
+        let busy = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             format!("A team may hold {MAX_STREAMS_PER_TEAM} event streams at once; close one first"),
-        )
-    })?;
+        );
+        let mut response = busy.into_response();
+        response.headers_mut().insert("retry-after", HeaderValue::from_static("10"));
+        return Ok(response);
+    };
     let cursor = Cursor {
         events: state.events.clone(),
         team_id: caller.team_id.clone(),
         after,
         pending: VecDeque::new(),
-        latest: state.events.watch_latest(),
         closing: state.events.watch_closing(),
-        _slot: slot,
+        slot,
     };
-    // The first frame tells EventSource-style clients how long to wait before reconnecting.
-    let hello = stream::once(async {
-        Ok::<_, Infallible>(Event::default().retry(Duration::from_secs(1)).comment("flotilla events"))
-    });
+    // The first frame says how long to wait before reconnecting, and where the stream starts
+    // (an id with no data): a client cut off before any event resumes from here, not from "now".
+    let hello = Event::default().retry(Duration::from_secs(1)).id(after.to_string()).comment("flotilla events");
+    let hello = stream::once(async { Ok::<_, Infallible>(hello) });
     let body: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> =
         Box::pin(stream::StreamExt::chain(hello, stream::unfold(cursor, Cursor::next)));
     let mut response = Sse::new(body).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response();

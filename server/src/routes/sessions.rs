@@ -20,6 +20,7 @@ fn execution_json(e: &ExecutionRow) -> Value {
     json!({
         "success": e.success, "score": e.score, "stdout": e.stdout,
         "execution_time_ms": e.execution_time_ms, "result": e.result, "execution_id": e.execution_id,
+        "error": e.error,
     })
 }
 

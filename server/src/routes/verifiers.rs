@@ -130,9 +130,9 @@ fn record(state: &AppState, caller: &Caller, key: &str, instance_id: &str, answe
         score: if success { score_of(&answer["result"]) } else { None },
         stdout: answer["stdout"].as_str().map(str::to_string),
         execution_time_ms: answer["execution_time_ms"].as_i64().unwrap_or(0),
-        // A failed run has no result: keep its error there, so a transcript can show why.
-        result: Some(if success { answer["result"].clone() } else { answer["error"].clone() }).filter(|r| !r.is_null()),
+        result: Some(answer["result"].clone()).filter(|r| !r.is_null()),
         created_at: now_iso(),
+        error: Some(answer["error"].clone()).filter(|e| !success && !e.is_null()),
     };
     state.store.record_execution(&row)?;
     let mut event = EventData::new("verifier.executed");

@@ -25,16 +25,17 @@ pub struct EventRow {
 }
 
 impl Store {
-    /// Appends an event and answers its number. Every 500th event prunes the team's oldest.
+    /// Appends an event and answers its number. Every 500th event prunes every team's log to
+    /// its newest [`KEEP_PER_TEAM`].
     pub fn insert_event(&self, team_id: &str, payload: &str) -> rusqlite::Result<i64> {
         let conn = self.conn();
         conn.execute("INSERT INTO events (team_id, payload) VALUES (?1, ?2)", params![team_id, payload])?;
         let id = conn.last_insert_rowid();
         if id % 500 == 0 {
             conn.execute(
-                "DELETE FROM events WHERE team_id = ?1 AND id < \
-                 (SELECT id FROM events WHERE team_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
-                params![team_id, KEEP_PER_TEAM - 1],
+                "DELETE FROM events WHERE id IN (SELECT id FROM (SELECT id, \
+                 ROW_NUMBER() OVER (PARTITION BY team_id ORDER BY id DESC) AS newer FROM events) WHERE newer > ?1)",
+                params![KEEP_PER_TEAM],
             )?;
         }
         Ok(id)
@@ -53,5 +54,27 @@ impl Store {
     /// The number of the newest event of any team (0 when there is none).
     pub fn latest_event_id(&self) -> rusqlite::Result<i64> {
         self.conn().query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_team_is_pruned_to_its_newest_events_whoever_writes() {
+        let dir = std::env::temp_dir().join(format!("flotilla-events-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Store::open(&dir).unwrap();
+        // Two teams taking turns: the pruning insert (every 500th) is always the same team's.
+        for n in 0..(2 * KEEP_PER_TEAM + 2000) {
+            store.insert_event(if n % 2 == 0 { "a" } else { "b" }, "{}").unwrap();
+        }
+        for team in ["a", "b"] {
+            let kept = store.events_after(team, 0, 1_000_000).unwrap();
+            assert!(kept.len() as i64 <= KEEP_PER_TEAM + 500, "{team}: {}", kept.len());
+            assert!(kept.len() as i64 >= KEEP_PER_TEAM, "{team}: {}", kept.len());
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -83,6 +83,7 @@ impl Store {
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(traces::SCHEMA)?;
         conn.execute_batch(events::SCHEMA)?;
+        traces::migrate(&conn)?;
         Ok(Store { conn: Mutex::new(conn) })
     }
 

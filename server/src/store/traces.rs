@@ -53,9 +53,24 @@ CREATE TABLE IF NOT EXISTS verifier_executions (
     stdout            TEXT,
     execution_time_ms INTEGER NOT NULL,
     result            TEXT,
-    created_at        TEXT NOT NULL
+    created_at        TEXT NOT NULL,
+    error             TEXT
 );
 ";
+
+/// Brings a database made by an older flotilla-server up to [`SCHEMA`]: verifier executions
+/// gained `error`.
+pub fn migrate(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    let has_error: bool = conn.query_row(
+        "SELECT COUNT(*) > 0 FROM pragma_table_info('verifier_executions') WHERE name = 'error'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_error {
+        conn.execute_batch("ALTER TABLE verifier_executions ADD COLUMN error TEXT")?;
+    }
+    Ok(())
+}
 
 /// A job (made by `POST /v1/traces/jobs` or listed by `GET /v1/jobs`).
 #[derive(Debug, Clone, PartialEq)]
@@ -123,6 +138,8 @@ pub struct ExecutionRow {
     pub execution_time_ms: i64,
     pub result: Option<Value>,
     pub created_at: String,
+    /// Why a failed run failed (`{type, message, traceback}`); `None` when it succeeded.
+    pub error: Option<Value>,
 }
 
 /// What one ingest call asks for; absent fields leave the session as it is.
@@ -212,6 +229,7 @@ fn execution(r: &Row) -> rusqlite::Result<ExecutionRow> {
         execution_time_ms: r.get(7)?,
         result: json_value(r.get(8)?),
         created_at: r.get(9)?,
+        error: json_value(r.get(10)?),
     })
 }
 
@@ -242,7 +260,7 @@ impl Store {
     pub fn record_execution(&self, e: &ExecutionRow) -> rusqlite::Result<()> {
         self.conn().execute(
             "INSERT INTO verifier_executions (execution_id, team_id, task_key, instance_id, success, score, stdout, \
-             execution_time_ms, result, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             execution_time_ms, result, created_at, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 e.execution_id,
                 e.team_id,
@@ -253,7 +271,8 @@ impl Store {
                 e.stdout,
                 e.execution_time_ms,
                 json_text(&e.result),
-                e.created_at
+                e.created_at,
+                json_text(&e.error)
             ],
         )?;
         Ok(())
@@ -262,7 +281,7 @@ impl Store {
     pub fn get_execution(&self, team_id: &str, id: &str) -> rusqlite::Result<Option<ExecutionRow>> {
         let conn = self.conn();
         let sql = "SELECT execution_id, team_id, task_key, instance_id, success, score, stdout, execution_time_ms, \
-                   result, created_at FROM verifier_executions WHERE team_id = ?1 AND execution_id = ?2";
+                   result, created_at, error FROM verifier_executions WHERE team_id = ?1 AND execution_id = ?2";
         conn.query_row(sql, params![team_id, id], execution).optional()
     }
 

@@ -15,6 +15,7 @@ use axum::http::{header, Method, StatusCode};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde_json::json;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::error::ApiError;
@@ -56,7 +57,15 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/jobs", get(traces::list_jobs).post(traces::create_job))
         .route("/v1/jobs/{job_id}", get(traces::get_job))
         .route("/v1/flotilla/events", get(events::stream));
+    // A route that panics, for the test that proves a panic fails one request only. Mounted only
+    // when the server is started with FLOTILLA_TEST_PANIC_ROUTE=1 (never by default).
+    let hooks = if std::env::var_os("FLOTILLA_TEST_PANIC_ROUTE").is_some_and(|v| v == "1") {
+        Router::new().route("/__test/panic", get(test_panic))
+    } else {
+        Router::new()
+    };
     Router::new()
+        .merge(hooks)
         .route("/health", get(health))
         .route("/", get(web::index))
         .route("/www/{*path}", get(web::www_file))
@@ -68,6 +77,9 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(cors)
+        // Last line of defence: a panic (a bug) fails its own request with a JSON 500, and the
+        // server goes on serving everyone else.
+        .layer(CatchPanicLayer::custom(panicked))
         .with_state(state)
 }
 
@@ -81,4 +93,16 @@ async fn not_found() -> ApiError {
 
 async fn method_not_allowed() -> ApiError {
     ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed on this path")
+}
+
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    tracing::error!("a request handler panicked; the request failed, the server goes on");
+    axum::response::IntoResponse::into_response(ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "The server hit a bug handling this request; nothing else was affected",
+    ))
+}
+
+async fn test_panic() -> ApiError {
+    panic!("the test hook panicked on purpose")
 }

@@ -131,6 +131,11 @@ impl Verifier {
                 stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
             ("VerifierCrashed", format!("the verifier process exited ({status}) without a result. {tail}"))
         })?;
-        serde_json::from_str(&text).map_err(|e| ("VerifierCrashed", format!("unreadable verifier result: {e}")))
+        match serde_json::from_str(&text) {
+            // The runner writes an object; anything else means the verifier tampered with it.
+            Ok(answer @ Value::Object(_)) => Ok(answer),
+            Ok(_) => Err(("VerifierCrashed", "the verifier's answer was not a JSON object".into())),
+            Err(e) => Err(("VerifierCrashed", format!("unreadable verifier result: {e}"))),
+        }
     }
 }

@@ -33,12 +33,18 @@ pub struct Server {
 impl Server {
     /// Starts the server on `dir` with a 1 s minimum heartbeat interval plus `extra` flags.
     pub fn start(dir: &Path, extra: &[&str]) -> Server {
+        Server::start_with_env(dir, extra, &[])
+    }
+
+    /// [`Server::start`] with extra environment variables.
+    pub fn start_with_env(dir: &Path, extra: &[&str], vars: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_flotilla-server"))
             .args(["--port", "0", "--data-dir"])
             .arg(dir)
             .args(["--min-heartbeat-interval", "1"])
             .args(extra)
             .env("FLOTILLA_LOG", "warn")
+            .envs(vars.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

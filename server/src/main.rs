@@ -122,8 +122,10 @@ async fn main() {
     axum::serve(listener, routes::router(state))
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
-            // Open event streams end now, or graceful shutdown would wait for them forever.
+            // Open event streams end now, or graceful shutdown would wait for them forever; running
+            // SQL statements stop now rather than at their time limit.
             events.shut_down();
+            manager::guard::SHUTTING_DOWN.store(true, std::sync::atomic::Ordering::Relaxed);
         })
         .await
         .unwrap_or_else(|e| fail(e));

@@ -1,6 +1,7 @@
 //! The instance manager API (protocol §8), under `/i/{id}/api/v1/env`: resources, SQL, reset,
 //! health and the structured diff. Every call needs the team's `X-Runner-Token`.
 mod diff;
+pub mod guard;
 pub mod sqlite;
 
 use axum::extract::{Path, State};

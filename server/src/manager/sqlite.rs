@@ -8,6 +8,7 @@ use rusqlite::{Connection, OpenFlags};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::guard::{self, MAX_ANSWER_BYTES, MAX_ROWS, STATEMENT_TIME_LIMIT};
 use crate::error::{ApiError, ApiResult};
 
 /// Which of the instance's databases.
@@ -52,7 +53,38 @@ pub fn open(dir: &Path, db: Resource) -> ApiResult<Connection> {
     let conn = Connection::open_with_flags(dir.join(db.file()), flags)
         .map_err(|e| ApiError::internal("could not open the instance database", e))?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    guard::fence(&conn)?;
     Ok(conn)
+}
+
+/// A failed statement as the caller's 4xx: past the time limit, refused by the fence, or bad SQL.
+fn sql_error(e: rusqlite::Error) -> ApiError {
+    if guard::interrupted(&e) {
+        let limit = STATEMENT_TIME_LIMIT.as_secs();
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            format!("The statement ran past the {limit} s time limit and was stopped"),
+        );
+    }
+    let text = e.to_string();
+    if text.contains("not authorized") || text.contains("too many attached databases") {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            format!("Refused: the statement reaches outside the instance's database ({text})"),
+        );
+    }
+    if text.contains("string or blob too big") {
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, format!("A value passed the size limit ({text})"));
+    }
+    refuse(StatusCode::BAD_REQUEST, format!("SQL error: {text}"))
+}
+
+/// Roughly how many bytes a value adds to the JSON answer.
+fn size_of(v: &Value) -> usize {
+    match v {
+        Value::String(s) => s.len() + 2,
+        _ => 8,
+    }
 }
 
 /// A failed query: a 4xx whose body is both `{detail}` and a `QueryResponse`.
@@ -85,14 +117,14 @@ pub fn to_json(v: ValueRef) -> Value {
 
 pub fn run_query(dir: &Path, db: Resource, req: &QueryRequest) -> ApiResult<Value> {
     let conn = open(dir, db)?;
-    let mut stmt = conn.prepare(&req.query).map_err(|e| refuse(StatusCode::BAD_REQUEST, format!("SQL error: {e}")))?;
+    let mut stmt = conn.prepare(&req.query).map_err(sql_error)?;
     if !stmt.readonly() && (req.read_only || db == Resource::Seed) {
         let why = if db == Resource::Seed { "the seed database is read-only" } else { "read_only is set" };
         return Err(refuse(StatusCode::FORBIDDEN, format!("Write refused: {why}")));
     }
     let args: Vec<SqlValue> = req.args.iter().flatten().map(to_sql).collect();
     let params = rusqlite::params_from_iter(args.iter());
-    let bad = |e: rusqlite::Error| refuse(StatusCode::BAD_REQUEST, format!("SQL error: {e}"));
+    let bad = sql_error;
     if stmt.column_count() == 0 {
         let affected = stmt.execute(params).map_err(bad)?;
         return Ok(json!({
@@ -103,9 +135,20 @@ pub fn run_query(dir: &Path, db: Resource, req: &QueryRequest) -> ApiResult<Valu
     let columns: Vec<String> = stmt.column_names().iter().map(|c| c.to_string()).collect();
     let width = columns.len();
     let mut rows = Vec::new();
+    let mut bytes = 0;
     let mut cursor = stmt.query(params).map_err(bad)?;
     while let Some(row) = cursor.next().map_err(bad)? {
-        rows.push(Value::Array((0..width).map(|i| row.get_ref(i).map(to_json).unwrap_or(Value::Null)).collect()));
+        if rows.len() == MAX_ROWS {
+            let why = format!("The answer passed {MAX_ROWS} rows; narrow the query (WHERE, LIMIT)");
+            return Err(refuse(StatusCode::PAYLOAD_TOO_LARGE, why));
+        }
+        let values: Vec<Value> = (0..width).map(|i| row.get_ref(i).map(to_json).unwrap_or(Value::Null)).collect();
+        bytes += values.iter().map(size_of).sum::<usize>();
+        if bytes > MAX_ANSWER_BYTES {
+            let why = format!("The answer passed {} MiB; narrow the query", MAX_ANSWER_BYTES / 1024 / 1024);
+            return Err(refuse(StatusCode::PAYLOAD_TOO_LARGE, why));
+        }
+        rows.push(Value::Array(values));
     }
     Ok(json!({
         "success": true, "message": format!("{} rows", rows.len()), "columns": columns, "rows": rows,

@@ -4,6 +4,7 @@
 // happens if the stream fails for good.
 
 const POLL_MS = 5000;
+const CONNECT_GRACE_MS = 10_000;
 
 /** Starts the stream; answers `{ subscribe(listener) -> unsubscribe }`. */
 export function startLive(fleet, showError) {
@@ -21,15 +22,24 @@ export function startLive(fleet, showError) {
       try { listener(event); } catch (error) { console.error(error); }
     }
   };
+  let polling = null;
   const poll = () => {
     status('polling', `refreshing every ${POLL_MS / 1000} s`);
-    setInterval(() => notify({ type: 'poll' }), POLL_MS);
+    polling ??= setInterval(() => notify({ type: 'poll' }), POLL_MS);
   };
+  const opened = () => {
+    clearInterval(polling);
+    polling = null;
+    status('', 'live');
+  };
+  // Not connected after a while (the team's streams are all taken, the server is away): poll
+  // meanwhile; the stream keeps trying, and takes over when it connects.
+  setTimeout(() => { if (badge.dataset.state === 'connecting') poll(); }, CONNECT_GRACE_MS);
   (async () => {
     status('connecting', 'connecting…');
     try {
       // `onOpen` on every (re)connection: from then on no change is missed.
-      for await (const event of fleet.events({ onOpen: () => status('', 'live') })) notify(event);
+      for await (const event of fleet.events({ onOpen: opened })) notify(event);
     } catch (error) {
       // No event stream here (the Fleet service), or it failed for good: refresh on a timer.
       if (error?.name === 'AuthenticationError') return showError(error);

@@ -13,7 +13,7 @@ export function describeError(error) {
     case 'TimeoutError':
       return 'The server took too long to answer. Try again.';
     case 'NotFoundError':
-      return 'That instance no longer exists.';
+      return `Not found: ${error.message}`;
     case 'VerificationError':
       return `The verifier failed: ${error.message}`;
     case 'ValidationError':

@@ -4,7 +4,6 @@
 //! channel wakes its open streams, which read their own team's rows: no stream ever sees (or is
 //! even woken by) another team's.
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
@@ -49,17 +48,45 @@ pub struct EventData {
     pub success: Option<bool>,
 }
 
+/// The longest text an event carries in one field: events hold ids and states, and a caller's
+/// 15 MB task key must not become 15 MB in every stream of the team.
+pub const MAX_FIELD_CHARS: usize = 256;
+
 impl EventData {
     pub fn new(kind: &str) -> Self {
         EventData { kind: kind.to_string(), created_at: now_iso(), ..Default::default() }
+    }
+
+    /// A copy with every text field cut to [`MAX_FIELD_CHARS`] (a `…` marks a cut).
+    fn clipped(&self) -> EventData {
+        let clip = |field: &Option<String>| {
+            field.as_ref().map(|text| match text.char_indices().nth(MAX_FIELD_CHARS) {
+                Some((end, _)) => format!("{}…", &text[..end]),
+                None => text.clone(),
+            })
+        };
+        EventData {
+            kind: self.kind.clone(),
+            created_at: self.created_at.clone(),
+            instance_id: clip(&self.instance_id),
+            env_key: clip(&self.env_key),
+            run_id: clip(&self.run_id),
+            status: clip(&self.status),
+            reason: clip(&self.reason),
+            job_id: clip(&self.job_id),
+            session_id: clip(&self.session_id),
+            task_key: clip(&self.task_key),
+            message_count: self.message_count,
+            execution_id: clip(&self.execution_id),
+            score: self.score,
+            success: self.success,
+        }
     }
 }
 
 /// The hub: publishes into the log and wakes the open streams of the event's team.
 pub struct Events {
     store: Arc<Store>,
-    /// The newest event number of any team.
-    latest: AtomicI64,
     closing: watch::Sender<bool>,
     /// Per team with open streams: how many, and the channel that wakes them.
     open: Mutex<HashMap<String, (usize, watch::Sender<i64>)>>,
@@ -86,32 +113,30 @@ impl Drop for StreamSlot {
 }
 
 impl Events {
-    pub fn new(store: Arc<Store>) -> rusqlite::Result<Self> {
-        let latest = AtomicI64::new(store.latest_event_id()?);
-        Ok(Events { store, latest, closing: watch::Sender::new(false), open: Mutex::new(HashMap::new()) })
+    pub fn new(store: Arc<Store>) -> Self {
+        Events { store, closing: watch::Sender::new(false), open: Mutex::new(HashMap::new()) }
     }
 
     /// Records an event for a team and wakes its streams. A failure to record is logged, never
     /// the caller's failure: the change itself already happened.
     pub fn publish(&self, team_id: &str, data: &EventData) {
-        let payload = match serde_json::to_string(data) {
+        let payload = match serde_json::to_string(&data.clipped()) {
             Ok(payload) => payload,
             Err(e) => return tracing::error!(error = %e, "could not encode an event"),
         };
         match self.store.insert_event(team_id, &payload) {
-            Ok(id) => {
-                self.latest.fetch_max(id, Ordering::SeqCst);
+            Ok(seq) => {
                 if let Some((_, wake)) = self.open.lock().unwrap_or_else(|p| p.into_inner()).get(team_id) {
-                    wake.send_replace(id);
+                    wake.send_replace(seq);
                 }
             }
             Err(e) => tracing::error!(error = %e, kind = %data.kind, "could not record an event"),
         }
     }
 
-    /// The newest event number of any team: where a stream without `Last-Event-ID` starts.
-    pub fn latest(&self) -> i64 {
-        self.latest.load(Ordering::SeqCst)
+    /// The number of the team's newest event: where a stream without `Last-Event-ID` starts.
+    pub fn latest(&self, team_id: &str) -> rusqlite::Result<i64> {
+        self.store.latest_event(team_id)
     }
 
     /// A place for one more stream of `team_id`, or `None` when it has [`MAX_STREAMS_PER_TEAM`].

@@ -16,6 +16,7 @@ mod instances;
 mod keys;
 mod manager;
 mod routes;
+mod serve;
 mod sessions;
 mod state;
 mod store;
@@ -58,7 +59,7 @@ async fn main() {
         Some(path) => catalog::Catalog::load(path, &demo_seed).unwrap_or_else(|e| fail(e)),
         None => catalog::Catalog::builtin(&demo_seed),
     });
-    let events = Arc::new(events::Events::new(store.clone()).unwrap_or_else(|e| fail(format!("event log: {e}"))));
+    let events = Arc::new(events::Events::new(store.clone()));
     let instances = Arc::new(instances::Instances::new(
         store.clone(),
         catalog.clone(),
@@ -119,16 +120,14 @@ async fn main() {
             }
         })
     };
-    axum::serve(listener, routes::router(state))
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            // Open event streams end now, or graceful shutdown would wait for them forever; running
-            // SQL statements stop now rather than at their time limit.
-            events.shut_down();
-            manager::guard::SHUTTING_DOWN.store(true, std::sync::atomic::Ordering::Relaxed);
-        })
-        .await
-        .unwrap_or_else(|e| fail(e));
+    serve::serve(listener, routes::router(state), async move {
+        shutdown_signal().await;
+        // Open event streams end now, or graceful shutdown would wait for them; running SQL
+        // statements stop now rather than at their time limit.
+        events.shut_down();
+        manager::guard::SHUTTING_DOWN.store(true, std::sync::atomic::Ordering::Relaxed);
+    })
+    .await;
     reaper.abort();
     instances.shutdown().await;
     tracing::info!("stopped; every instance was stopped");

@@ -66,9 +66,11 @@ pub struct SseFrame {
     pub id: Option<String>,
     pub event: Option<String>,
     pub data: String,
+    /// Too big to keep: dropped (its id still counts, so a resume does not fetch it again).
+    pub skipped: bool,
 }
 
-/// The longest line, and the most data one frame holds, in bytes: past it the stream is refused.
+/// The longest line, and the most data one frame holds, in bytes: past it the frame is skipped.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
 /// An incremental `text/event-stream` parser (lines end in LF or CRLF; a lone CR, which no
@@ -76,8 +78,13 @@ pub const MAX_LINE_BYTES: usize = 1 << 20;
 #[derive(Debug, Default)]
 pub struct SseParser {
     line: Vec<u8>,
+    /// A line passed [`MAX_LINE_BYTES`]: its bytes are dropped up to its end, and the frame it
+    /// belongs to is skipped (one oversized event does not end the stream).
+    oversized: bool,
     data: Option<String>,
     event: Option<String>,
+    /// The frame being read is too big: it is dropped when it ends.
+    skipping: bool,
     /// An `id:` of the frame being read: it counts only once the frame is complete, so a
     /// connection cut mid-frame resumes before that event, not after it.
     pending_id: Option<String>,
@@ -89,16 +96,25 @@ pub struct SseParser {
 }
 
 impl SseParser {
-    /// Feeds bytes; answers the frames they complete.
-    pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<SseFrame>, FleetError> {
+    /// Feeds bytes; answers the frames they complete. A frame past [`MAX_LINE_BYTES`] is
+    /// skipped (its frame comes back with empty data and `skipped` set), never held whole.
+    pub fn push(&mut self, bytes: &[u8]) -> Vec<SseFrame> {
         let mut frames = Vec::new();
         for &b in bytes {
             if b != b'\n' {
+                if self.oversized {
+                    continue;
+                }
                 if self.line.len() >= MAX_LINE_BYTES {
-                    return Err(FleetError::invalid_response("an event stream line passed 1 MiB"));
+                    self.line.clear();
+                    (self.oversized, self.skipping) = (true, true);
+                    continue;
                 }
                 self.line.push(b);
                 continue;
+            }
+            if std::mem::take(&mut self.oversized) {
+                continue; // the end of a line too long to keep: dropped, its frame skipped
             }
             if self.line.last() == Some(&b'\r') {
                 self.line.pop();
@@ -109,10 +125,10 @@ impl SseParser {
                 frames.push(frame);
             }
             if self.data.as_ref().is_some_and(|d| d.len() > MAX_LINE_BYTES) {
-                return Err(FleetError::invalid_response("an event stream frame passed 1 MiB"));
+                (self.data, self.skipping) = (None, true);
             }
         }
-        Ok(frames)
+        frames
     }
 
     fn line_done(&mut self, line: &str) -> Option<SseFrame> {
@@ -121,8 +137,15 @@ impl SseParser {
                 self.last_id = Some(id);
             }
             let event = self.event.take();
+            if std::mem::take(&mut self.skipping) {
+                self.data = None;
+                return Some(SseFrame { id: self.last_id.clone(), event, data: String::new(), skipped: true });
+            }
             let data = self.data.take()?;
-            return Some(SseFrame { id: self.last_id.clone(), event, data });
+            return Some(SseFrame { id: self.last_id.clone(), event, data, skipped: false });
+        }
+        if self.skipping && line.starts_with("data") {
+            return None;
         }
         if line.starts_with(':') {
             return None;
@@ -138,7 +161,8 @@ impl SseParser {
                 None => self.data = Some(value.to_string()),
             },
             "event" => self.event = Some(value.to_string()),
-            "id" if !value.contains('\0') => self.pending_id = Some(value.to_string()),
+            // An id that could not go back as `Last-Event-ID` is ignored (the previous one holds).
+            "id" if super::client::header_value_ok(value) => self.pending_id = Some(value.to_string()),
             "retry" => self.retry_ms = value.parse().ok().or(self.retry_ms),
             _ => {}
         }
@@ -151,6 +175,8 @@ impl SseParser {
         self.data = None;
         self.event = None;
         self.pending_id = None;
+        self.oversized = false;
+        self.skipping = false;
     }
 }
 
@@ -345,17 +371,13 @@ pub async fn next_event<I: StreamIo>(
         };
         match io.read(&mut connection, IDLE_MS).await {
             Ok(Some(bytes)) => {
-                let frames = match stream.parser.push(&bytes) {
-                    Ok(frames) => frames,
-                    Err(error) => {
-                        io.close(connection);
-                        stream.finished = true;
-                        return Err(error);
-                    }
-                };
                 stream.connection = Some(connection);
-                for frame in frames {
+                for frame in stream.parser.push(&bytes) {
                     stream.failures = 0;
+                    if frame.skipped {
+                        io.log(Level::Warn, "event stream: skipped an event over 1 MiB", &[]);
+                        continue;
+                    }
                     let decoded = io.parse_json(&frame.data).map(|json| json.decode::<FleetEvent>());
                     match decoded {
                         Some(Ok(mut event)) => {
@@ -367,9 +389,11 @@ pub async fn next_event<I: StreamIo>(
                 }
             }
             // The server ended the stream (a restart, a shutdown): reconnect after its `retry`.
+            // Each end in a row without an event waits longer (a server that ends every stream at
+            // once, with `retry: 0`, is not called in a tight loop).
             Ok(None) => {
                 io.close(connection);
-                stream.failures = stream.failures.max(1);
+                stream.failures += 1;
             }
             Err(Failure::Aborted) => {
                 io.close(connection);

@@ -71,8 +71,8 @@ fn parses_frames_split_anywhere_with_comments_crlf_and_multiline_data() {
     let text = ": hello\r\nretry: 2500\r\nid: 1\r\nevent: x\r\ndata: a\r\ndata: b\r\n\r\ndata: c\n\n";
     for split in 0..text.len() {
         let mut parser = SseParser::default();
-        let mut frames = parser.push(&text.as_bytes()[..split]).unwrap();
-        frames.extend(parser.push(&text.as_bytes()[split..]).unwrap());
+        let mut frames = parser.push(&text.as_bytes()[..split]);
+        frames.extend(parser.push(&text.as_bytes()[split..]));
         assert_eq!(frames.len(), 2, "split at {split}");
         assert_eq!(
             (frames[0].id.as_deref(), frames[0].event.as_deref(), frames[0].data.as_str()),
@@ -85,10 +85,19 @@ fn parses_frames_split_anywhere_with_comments_crlf_and_multiline_data() {
 }
 
 #[test]
-fn a_line_longer_than_a_mebibyte_ends_the_stream() {
+fn an_event_over_a_mebibyte_is_skipped_and_the_stream_goes_on() {
+    let big = format!("id: 7\ndata: {}\n\n", "x".repeat((1 << 20) + 10));
+    let io = stream_io(vec![Open::Stream(vec![Ok(Box::leak(big.into_boxed_str())), Ok(RUNNING)])]);
+    let mut stream = EventStream::new(&EventsOptions::default()).unwrap();
+    assert_eq!(next(&io, &mut stream).unwrap().id, "8", "the oversized event 7 was skipped");
+    assert!(io.logs.borrow().iter().any(|l| l.contains("over 1 MiB")));
+}
+
+#[test]
+fn an_id_that_could_not_be_sent_back_is_ignored() {
     let mut parser = SseParser::default();
-    let big = vec![b'x'; (1 << 20) + 1];
-    assert_eq!(parser.push(&big).unwrap_err().kind, ErrorKind::InvalidResponse);
+    parser.push(b"id: 5\ndata: {}\n\nid: \xc3\xa96\ndata: {}\n\n");
+    assert_eq!(parser.last_id.as_deref(), Some("5"));
 }
 
 #[test]
@@ -269,6 +278,18 @@ fn a_success_that_is_not_an_event_stream_ends_it_as_an_invalid_response() {
 fn a_frame_of_many_data_lines_is_capped_too() {
     let mut parser = SseParser::default();
     let line = format!("data: {}\n", "x".repeat(1000));
-    let error = (0..1100).find_map(|_| parser.push(line.as_bytes()).err()).expect("refused");
-    assert_eq!(error.kind, ErrorKind::InvalidResponse);
+    for _ in 0..1100 {
+        assert!(parser.push(line.as_bytes()).is_empty());
+    }
+    let frames = parser.push(b"\n");
+    assert!(frames[0].skipped && frames[0].data.is_empty());
+}
+
+#[test]
+fn a_server_that_ends_every_stream_at_once_is_called_ever_more_slowly() {
+    let opens = (0..4).map(|_| Open::Stream(vec![Ok("retry: 0\n\n")])).chain([Open::Stream(vec![Ok(CREATED)])]);
+    let io = stream_io(opens.collect());
+    let mut stream = EventStream::new(&EventsOptions::default()).unwrap();
+    assert_eq!(next(&io, &mut stream).unwrap().id, "7");
+    assert_eq!(*io.sleeps.borrow(), vec![100.0, 200.0, 400.0, 800.0]);
 }

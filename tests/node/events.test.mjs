@@ -206,3 +206,38 @@ test('missed heartbeats are announced, then the stop they caused', async () => {
     await own.stop();
   }
 });
+
+test('the worst caller, again: a huge task key is refused, ids are per team, a revoked token stops receiving', async () => {
+  // A 1 MB task key is refused before it can become an event in every stream of the team.
+  const huge = await fetch(`${server.baseUrl}/v1/sessions/ingest`, {
+    method: 'POST', headers: { Authorization: 'Bearer flt_alice', 'Content-Type': 'application/json' },
+    body: JSON.stringify({ task_key: 'k'.repeat(1_000_000), messages: [{ role: 'user', content: 'x' }] }),
+  });
+  assert.equal(huge.status, 422);
+  assert.match((await huge.json()).detail, /task_key: at most 255/);
+
+  // Ids count the team's own events: Bob's activity does not show in Alice's numbering.
+  const { stream, opened } = open(alice);
+  const mine = collect(stream, (e) => e.length === 2);
+  await opened;
+  await alice.job('alice 1');
+  for (let i = 0; i < 3; i++) await bob.job(`bob ${i}`);
+  await alice.job('alice 2');
+  const [first, second] = await mine;
+  assert.equal(Number(second.id), Number(first.id) + 1);
+
+  // A session token signed out while its stream is open: the stream ends with the error.
+  const signIn = await fetch(`${server.baseUrl}/v1/session`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ api_key: 'flt_alice' }),
+  });
+  const { token } = await signIn.json();
+  const browser = new Fleet({ apiKey: token, baseUrl: server.baseUrl });
+  const watched = open(browser);
+  const seen = [];
+  const ended = (async () => { for await (const e of watched.stream) seen.push(e); })();
+  await watched.opened;
+  await fetch(`${server.baseUrl}/v1/session`, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
+  await alice.job('after the sign-out');
+  await assert.rejects(ended, { name: 'AuthenticationError' });
+  assert.deepEqual(seen, [], 'nothing after the sign-out');
+});

@@ -13,25 +13,25 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream};
-use tokio::sync::watch;
 
 use crate::error::{ApiError, ApiResult};
 use crate::events::{Events, StreamSlot, MAX_STREAMS_PER_TEAM};
 use crate::keys::Caller;
 use crate::state::AppState;
 use crate::store::EventRow;
+use tokio::sync::watch;
 
 /// Rows read from the log per query.
 const PAGE: i64 = 200;
 
 /// Where the client wants to resume: `Last-Event-ID` (what browsers and the SDK send on a
 /// reconnect) wins over `?after=`; neither means "from now".
-fn resume_point(headers: &HeaderMap, query: Option<String>, events: &Events) -> ApiResult<i64> {
+fn resume_point(headers: &HeaderMap, query: Option<String>, events: &Events, team_id: &str) -> ApiResult<i64> {
     let header = headers.get("last-event-id").map(|v| v.to_str().unwrap_or("\u{fffd}").to_string());
     let query = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .find(|(k, _)| k == "after")
         .map(|(_, v)| v.into_owned());
-    let latest = events.latest();
+    let latest = events.latest(team_id)?;
     match header.or(query) {
         None => Ok(latest),
         Some(text) if text.trim().is_empty() => Ok(latest),
@@ -43,6 +43,10 @@ fn resume_point(headers: &HeaderMap, query: Option<String>, events: &Events) -> 
 }
 
 struct Cursor {
+    state: AppState,
+    /// The key or session token the stream was opened with: checked again while it runs, so a
+    /// revoked or expired token stops receiving.
+    credential: String,
     events: Arc<Events>,
     team_id: String,
     after: i64,
@@ -51,7 +55,18 @@ struct Cursor {
     slot: StreamSlot,
 }
 
+/// How often an idle stream checks that its key or token still holds.
+const RECHECK: Duration = Duration::from_secs(30);
+
 impl Cursor {
+    fn still_allowed(&self) -> bool {
+        if self.credential.starts_with(crate::sessions::PREFIX) {
+            self.state.sessions.caller(&self.credential).is_some()
+        } else {
+            self.state.keys.caller(&self.credential).is_some()
+        }
+    }
+
     /// The next event of the team, waiting for one; `None` once the server shuts down or the
     /// log cannot be read.
     async fn next(mut self) -> Option<(Result<Event, Infallible>, Cursor)> {
@@ -59,9 +74,12 @@ impl Cursor {
             if *self.closing.borrow() {
                 return None;
             }
+            if !self.still_allowed() {
+                return None;
+            }
             if let Some(row) = self.pending.pop_front() {
-                self.after = row.id;
-                let event = Event::default().id(row.id.to_string()).data(row.payload);
+                self.after = row.seq;
+                let event = Event::default().id(row.seq.to_string()).data(row.payload);
                 return Some((Ok(event), self));
             }
             // Mark what we have seen before reading, so a publish in between still wakes us.
@@ -80,6 +98,8 @@ impl Cursor {
             tokio::select! {
                 changed = self.slot.wake.changed() => if changed.is_err() { return None },
                 _ = self.closing.changed() => return None,
+                // Wake now and then to check the credential even when nothing happens.
+                () = tokio::time::sleep(RECHECK) => {}
             }
         }
     }
@@ -91,7 +111,8 @@ pub async fn stream(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> ApiResult<Response> {
-    let after = resume_point(&headers, query, &state.events)?;
+    let after = resume_point(&headers, query, &state.events, &caller.team_id)?;
+    let credential = crate::auth::bearer(&headers).unwrap_or_default().to_string();
     let Some(slot) = state.events.open_stream(&caller.team_id) else {
         let busy = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -102,6 +123,8 @@ pub async fn stream(
         return Ok(response);
     };
     let cursor = Cursor {
+        state: state.clone(),
+        credential,
         events: state.events.clone(),
         team_id: caller.team_id.clone(),
         after,

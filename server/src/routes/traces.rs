@@ -158,7 +158,25 @@ fn to_message(value: Value, default_role: &str) -> MessageRow {
     }
 }
 
+/// The longest id, key, model name or timestamp a session takes.
+const MAX_NAME_CHARS: usize = 255;
+
 fn check(fields: &SessionFields) -> ApiResult<()> {
+    let names = [
+        ("session_id", &fields.session_id),
+        ("job_id", &fields.job_id),
+        ("model", &fields.model),
+        ("task_key", &fields.task_key),
+        ("instance_id", &fields.instance_id),
+        ("started_at", &fields.started_at),
+        ("ended_at", &fields.ended_at),
+        ("verifier_execution_id", &fields.verifier_execution_id),
+    ];
+    for (name, value) in names {
+        if value.as_ref().is_some_and(|v| v.chars().count() > MAX_NAME_CHARS) {
+            return Err(ApiError::unprocessable(format!("{name}: at most {MAX_NAME_CHARS} characters")));
+        }
+    }
     if let Some(status) = &fields.status {
         if !STATUSES.contains(&status.as_str()) {
             return Err(ApiError::unprocessable(format!("status: `{status}` is not one of {}", STATUSES.join(", "))));

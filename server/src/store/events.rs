@@ -1,6 +1,7 @@
-//! The event log behind `GET /v1/flotilla/events`: one row per change, numbered across the
-//! server, kept per team (the newest [`KEEP_PER_TEAM`]) so a client can resume after a restart.
-use rusqlite::params;
+//! The event log behind `GET /v1/flotilla/events`: one row per change, numbered per team (a
+//! team's ids say nothing of other teams' activity), kept per team (the newest
+//! [`KEEP_PER_TEAM`]) so a client can resume after a restart.
+use rusqlite::{params, Connection};
 
 use super::Store;
 
@@ -8,52 +9,68 @@ pub const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS events (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
     team_id    TEXT NOT NULL,
+    seq        INTEGER NOT NULL,
     payload    TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS events_by_team ON events (team_id, id);
+CREATE UNIQUE INDEX IF NOT EXISTS events_by_team_seq ON events (team_id, seq);
 ";
+
+/// A log made before events were numbered per team is dropped (it is only a replay buffer).
+pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let has_seq: bool =
+        conn.query_row("SELECT COUNT(*) > 0 FROM pragma_table_info('events') WHERE name = 'seq'", [], |r| r.get(0))?;
+    if !has_seq {
+        conn.execute_batch("DROP TABLE IF EXISTS events;")?;
+        conn.execute_batch(SCHEMA)?;
+    }
+    Ok(())
+}
 
 /// Events kept per team; older ones are pruned (a client that was away longer starts from the
 /// oldest kept).
 pub const KEEP_PER_TEAM: i64 = 10_000;
 
-/// One stored event: its number and its JSON (without the number).
+/// One stored event: its number in its team's log and its JSON (without the number).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventRow {
-    pub id: i64,
+    pub seq: i64,
     pub payload: String,
 }
 
 impl Store {
-    /// Appends an event and answers its number. Every 500th event prunes every team's log to
-    /// its newest [`KEEP_PER_TEAM`].
+    /// Appends an event to a team's log and answers its number there. Every 500th event of the
+    /// server prunes every team's log to its newest [`KEEP_PER_TEAM`].
     pub fn insert_event(&self, team_id: &str, payload: &str) -> rusqlite::Result<i64> {
         let conn = self.conn();
-        conn.execute("INSERT INTO events (team_id, payload) VALUES (?1, ?2)", params![team_id, payload])?;
-        let id = conn.last_insert_rowid();
-        if id % 500 == 0 {
+        let seq: i64 = conn.query_row(
+            "INSERT INTO events (team_id, seq, payload) VALUES \
+             (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE team_id = ?1), ?2) RETURNING seq",
+            params![team_id, payload],
+            |r| r.get(0),
+        )?;
+        if conn.last_insert_rowid() % 500 == 0 {
             conn.execute(
                 "DELETE FROM events WHERE id IN (SELECT id FROM (SELECT id, \
                  ROW_NUMBER() OVER (PARTITION BY team_id ORDER BY id DESC) AS newer FROM events) WHERE newer > ?1)",
                 params![KEEP_PER_TEAM],
             )?;
         }
-        Ok(id)
+        Ok(seq)
     }
 
-    /// A team's events after `after`, oldest first, at most `limit`.
+    /// A team's events after number `after`, oldest first, at most `limit`.
     pub fn events_after(&self, team_id: &str, after: i64, limit: i64) -> rusqlite::Result<Vec<EventRow>> {
         let conn = self.conn();
-        let mut stmt =
-            conn.prepare_cached("SELECT id, payload FROM events WHERE team_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3")?;
+        let mut stmt = conn
+            .prepare_cached("SELECT seq, payload FROM events WHERE team_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3")?;
         let rows =
-            stmt.query_map(params![team_id, after, limit], |r| Ok(EventRow { id: r.get(0)?, payload: r.get(1)? }))?;
+            stmt.query_map(params![team_id, after, limit], |r| Ok(EventRow { seq: r.get(0)?, payload: r.get(1)? }))?;
         rows.collect()
     }
 
-    /// The number of the newest event of any team (0 when there is none).
-    pub fn latest_event_id(&self) -> rusqlite::Result<i64> {
-        self.conn().query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0))
+    /// The number of a team's newest event (0 when it has none).
+    pub fn latest_event(&self, team_id: &str) -> rusqlite::Result<i64> {
+        self.conn().query_row("SELECT COALESCE(MAX(seq), 0) FROM events WHERE team_id = ?1", [team_id], |r| r.get(0))
     }
 }
 

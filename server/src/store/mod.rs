@@ -82,6 +82,7 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(traces::SCHEMA)?;
+        events::migrate(&conn)?;
         conn.execute_batch(events::SCHEMA)?;
         traces::migrate(&conn)?;
         Ok(Store { conn: Mutex::new(conn) })

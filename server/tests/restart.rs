@@ -69,14 +69,6 @@ fn base64_of(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-fn processes_mentioning(marker: &str) -> usize {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
-        .filter(|cmd| String::from_utf8_lossy(cmd).contains(marker))
-        .count()
-}
-
 #[tokio::test]
 async fn command_apps_run_behind_the_proxy_and_die_with_the_server() {
     let dir = data_dir();

@@ -63,6 +63,62 @@ pub fn split_versioned(key: &str) -> (String, Option<String>) {
     }
 }
 
+/// Variables the server sets for a command app itself: an instance cannot override them.
+pub const SERVER_VARIABLES: &[&str] = &["PORT", "DATABASE_PATH", "SEED_DATABASE_PATH"];
+/// Variables that change what runs or what a runtime loads (exact names, then prefixes).
+const RUNTIME_VARIABLES: &[&str] = &[
+    "PATH",
+    "HOME",
+    "SHELL",
+    "IFS",
+    "ENV",
+    "BASH_ENV",
+    "NODE_OPTIONS",
+    "NODE_PATH",
+    "PERL5LIB",
+    "PERL5OPT",
+    "RUBYOPT",
+    "RUBYLIB",
+    "CLASSPATH",
+    "JAVA_TOOL_OPTIONS",
+    "TMPDIR",
+];
+const RUNTIME_PREFIXES: &[&str] = &["LD_", "DYLD_", "PYTHON", "GCONV_", "MALLOC_"];
+const MAX_VARIABLES: usize = 64;
+const MAX_VARIABLE_BYTES: usize = 4096;
+
+/// An instance's `env_variables` (for a command app): names a shell would take, none that the
+/// server sets or that changes what runs, values without NUL, bounded in number and size.
+fn check_env_variables(vars: &serde_json::Map<String, serde_json::Value>) -> Result<(), String> {
+    if vars.len() > MAX_VARIABLES {
+        return Err(format!("env_variables: at most {MAX_VARIABLES} variables"));
+    }
+    for (name, value) in vars {
+        let shaped = !name.is_empty()
+            && name.len() <= 128
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !shaped {
+            return Err(format!(
+                "env_variables: `{}` is not a variable name (letters, digits, _)",
+                name.escape_debug()
+            ));
+        }
+        let upper = name.to_ascii_uppercase();
+        if SERVER_VARIABLES.contains(&upper.as_str()) {
+            return Err(format!("env_variables: {name} is set by the server and cannot be overridden"));
+        }
+        if RUNTIME_VARIABLES.contains(&upper.as_str()) || RUNTIME_PREFIXES.iter().any(|p| upper.starts_with(p)) {
+            return Err(format!("env_variables: {name} would change what runs, and is refused"));
+        }
+        let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
+        if text.contains('\0') || text.len() > MAX_VARIABLE_BYTES {
+            return Err(format!("env_variables: {name} must be under {MAX_VARIABLE_BYTES} bytes, without NUL"));
+        }
+    }
+    Ok(())
+}
+
 /// Checks the numeric and free-text fields; the catalog checks come later.
 pub fn check_fields(req: &CreateRequest, min_interval: i64) -> Result<(), String> {
     if req.env_key.trim().is_empty() {
@@ -89,6 +145,9 @@ pub fn check_fields(req: &CreateRequest, min_interval: i64) -> Result<(), String
         if run_id.is_empty() || run_id.len() > 200 || run_id.chars().any(char::is_control) {
             return Err("run_id must be 1-200 printable characters".into());
         }
+    }
+    if let Some(vars) = &req.env_variables {
+        check_env_variables(vars)?;
     }
     if let Some(region) = &req.region {
         if !REGIONS.contains(&region.as_str()) {

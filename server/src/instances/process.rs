@@ -1,6 +1,6 @@
 //! Command-backed apps: one child process per instance, on its own loopback port, with its logs
-//! in `app.log`. Children die with the server (kill on drop, and PR_SET_PDEATHSIG on Linux for
-//! a `kill -9` of the server).
+//! in `app.log`, leading its own process group. Children die with the server (kill on drop, and
+//! PR_SET_PDEATHSIG on Linux for a `kill -9` of the server); close kills the whole group.
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Stdio;
@@ -15,7 +15,13 @@ pub struct AppProcess {
 }
 
 impl AppProcess {
+    /// Ends the app and everything it started: the app leads its own process group, and the
+    /// whole group gets SIGKILL.
     pub async fn stop(mut self) {
+        if let Some(pid) = self.child.id() {
+            // SAFETY: kill(2) on a process group id we created; no memory is involved.
+            unsafe { libc::kill(-(pid as i32), libc::SIGKILL) };
+        }
         let _ = self.child.start_kill();
         let _ = tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await;
     }
@@ -40,20 +46,25 @@ pub fn spawn(
     let mut cmd = Command::new(fill(program));
     cmd.args(args.iter().map(|a| fill(a)))
         .current_dir(dir)
-        .env("PORT", port.to_string())
-        .env("DATABASE_PATH", dir.join("current.db"))
-        .env("SEED_DATABASE_PATH", dir.join("seed.db"))
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log)
         .kill_on_drop(true);
-    for (k, v) in env {
-        cmd.env(k, fill(v));
-    }
+    // The instance's variables first, then the catalog's, then the server's own: later wins, so
+    // nothing an instance sends overrides what the operator or the server set (and the names
+    // that would are refused at create).
     for (k, v) in instance_vars.into_iter().flatten() {
         let value = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
         cmd.env(k, value);
     }
+    for (k, v) in env {
+        cmd.env(k, fill(v));
+    }
+    cmd.env("PORT", port.to_string())
+        .env("DATABASE_PATH", dir.join("current.db"))
+        .env("SEED_DATABASE_PATH", dir.join("seed.db"))
+        // Its own process group, so that close ends its children too.
+        .process_group(0);
     #[cfg(target_os = "linux")]
     unsafe {
         cmd.pre_exec(|| {

@@ -18,6 +18,8 @@ pub struct Config {
     pub python: Option<String>,
     /// Serve the playground: `www/` at `/`, the SDK's web build at `/sdk/`, from this root.
     pub static_root: Option<PathBuf>,
+    /// Other origins whose pages may call the API (CORS); none by default.
+    pub cors_origins: Vec<String>,
 }
 
 pub const USAGE: &str = "\
@@ -25,6 +27,7 @@ flotilla-server: a local Fleet-compatible server
 
 USAGE: flotilla-server [--host HOST] [--port PORT] [--data-dir DIR] [--environments FILE]
                        [--min-heartbeat-interval SECONDS] [--python PATH] [--static-root DIR]
+                       [--cors-origin ORIGIN]...
 
   --host HOST                  address to bind (default 127.0.0.1)
   --port PORT                  port to bind, 0 for any free port (default 8700)
@@ -34,6 +37,8 @@ USAGE: flotilla-server [--host HOST] [--port PORT] [--data-dir DIR] [--environme
   --python PATH                Python with fleet-python, for verifiers (default: $FLOTILLA_PYTHON,
                                else ~/.cache/flotilla/venv/bin/python, else python3)
   --static-root DIR            serve the playground (DIR/www at /, DIR/js and DIR/dist/web at /sdk/)
+  --cors-origin ORIGIN         let pages of ORIGIN (e.g. http://localhost:5173) call the API;
+                               repeat for more (default: none but this server's own pages)
 ";
 
 impl Config {
@@ -47,6 +52,7 @@ impl Config {
             min_heartbeat_interval: 30,
             python: None,
             static_root: None,
+            cors_origins: Vec::new(),
         };
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
@@ -65,6 +71,18 @@ impl Config {
                 "--environments" => config.environments = Some(PathBuf::from(value()?)),
                 "--python" => config.python = Some(value()?),
                 "--static-root" => config.static_root = Some(PathBuf::from(value()?)),
+                "--cors-origin" => {
+                    let origin = value()?.trim_end_matches('/').to_string();
+                    let shaped = (origin.starts_with("http://") || origin.starts_with("https://"))
+                        && !origin[8..].contains('/')
+                        && origin.parse::<axum::http::HeaderValue>().is_ok();
+                    if !shaped {
+                        return Err(format!(
+                            "--cors-origin must be an origin like http://localhost:5173, got {origin}"
+                        ));
+                    }
+                    config.cors_origins.push(origin)
+                }
                 "--min-heartbeat-interval" => {
                     config.min_heartbeat_interval = value()?
                         .parse()

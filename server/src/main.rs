@@ -109,6 +109,7 @@ async fn main() {
         events: events.clone(),
         static_root: config.static_root.clone(),
         base_url,
+        cors_origins: Arc::new(config.cors_origins.clone()),
     };
     let reaper = {
         let instances = instances.clone();

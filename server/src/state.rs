@@ -23,4 +23,6 @@ pub struct AppState {
     pub static_root: Option<std::path::PathBuf>,
     /// `http://host:port` as clients reach this server; instance URLs start with it.
     pub base_url: String,
+    /// Other origins allowed to call the API from a browser (`--cors-origin`).
+    pub cors_origins: Arc<Vec<String>>,
 }

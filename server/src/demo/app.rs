@@ -28,6 +28,22 @@ pub fn router() -> Router<AppState> {
         .route("/i/{id}/mcp", post(mcp_endpoint))
 }
 
+/// A change (anything but GET/HEAD/OPTIONS) sent by a page of another origin is refused: a page
+/// a user opens elsewhere cannot act on an instance through the user's browser. Agents send no
+/// `Origin`; this server's pages send its own; the sandboxed app itself sends `null`. (The
+/// instance URL, with its 64 random bits, is the capability; no cookie grants anything here.)
+fn foreign_origin(state: &AppState, method: &Method, headers: &HeaderMap) -> Option<Response> {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return None;
+    }
+    let origin = headers.get(header::ORIGIN)?.to_str().unwrap_or("(unreadable)");
+    if origin == "null" || origin == state.base_url || state.cors_origins.iter().any(|o| o == origin) {
+        return None;
+    }
+    let why = format!("Refused: a page of {origin} (its Origin header) may not change this instance");
+    Some(ApiError::new(StatusCode::FORBIDDEN, why).into_response())
+}
+
 /// The runtime of a running instance, or a 404.
 fn running_runtime(state: &AppState, id: &str) -> Result<Runtime, ApiError> {
     let row = state
@@ -81,6 +97,9 @@ async fn dispatch(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if let Some(refused) = foreign_origin(&state, &method, &headers) {
+        return refused;
+    }
     match running_runtime(&state, &id) {
         Err(e) => e.into_response(),
         Ok(Runtime::Command { .. }) => super::proxy::forward(&state, &id, &rest, method, query, headers, body).await,
@@ -269,7 +288,15 @@ fn helpdesk_route(
     }
 }
 
-async fn mcp_endpoint(State(state): State<AppState>, Path(id): Path<String>, body: Bytes) -> Response {
+async fn mcp_endpoint(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(refused) = foreign_origin(&state, &Method::POST, &headers) {
+        return refused;
+    }
     match running_runtime(&state, &id) {
         Err(e) => return e.into_response(),
         Ok(Runtime::Command { .. }) => {

@@ -2,11 +2,28 @@
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use std::sync::OnceLock;
+use std::time::Duration;
 
 use crate::error::ApiError;
 use crate::state::AppState;
 
-const FORWARDED: &[&str] = &["content-type", "accept", "cookie", "authorization"];
+/// How long an app may take to answer one request (`FLOTILLA_PROXY_TIMEOUT_SECS`, for tests).
+fn proxy_timeout() -> Duration {
+    let secs = std::env::var("FLOTILLA_PROXY_TIMEOUT_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(30);
+    Duration::from_secs(secs)
+}
+
+/// One client for every forwarded request, with the timeout.
+fn client() -> Option<&'static reqwest::Client> {
+    static CLIENT: OnceLock<Option<reqwest::Client>> = OnceLock::new();
+    CLIENT.get_or_init(|| reqwest::Client::builder().timeout(proxy_timeout()).build().ok()).as_ref()
+}
+
+/// Request headers passed on. Never `Authorization` (the caller's Fleet key or session token is
+/// not the app's business) nor hop-by-hop headers; the app's own cookies pass (the dashboard sets
+/// none).
+const FORWARDED: &[&str] = &["content-type", "accept", "accept-language", "cookie"];
 const RETURNED: &[&str] = &["content-type", "location", "set-cookie", "cache-control"];
 
 pub async fn forward(
@@ -25,7 +42,9 @@ pub async fn forward(
         Some(q) => format!("http://127.0.0.1:{port}/{rest}?{q}"),
         None => format!("http://127.0.0.1:{port}/{rest}"),
     };
-    let client = reqwest::Client::new();
+    let Some(client) = client() else {
+        return ApiError::new(StatusCode::BAD_GATEWAY, "The app proxy could not start an HTTP client").into_response();
+    };
     let mut request = client.request(method, &url).body(body);
     for name in FORWARDED {
         if let Some(v) = headers.get(*name) {
@@ -43,6 +62,11 @@ pub async fn forward(
             }
             let bytes = upstream.bytes().await.unwrap_or_default();
             (status, out, bytes).into_response()
+        }
+        Err(e) if e.is_timeout() => {
+            let limit = proxy_timeout().as_secs();
+            ApiError::new(StatusCode::GATEWAY_TIMEOUT, format!("Instance app did not answer within {limit} s"))
+                .into_response()
         }
         Err(e) => ApiError::new(StatusCode::BAD_GATEWAY, format!("Instance app did not answer: {e}")).into_response(),
     }

@@ -3,6 +3,7 @@
 mod account;
 mod envs;
 mod events;
+mod headers;
 pub mod instances;
 mod sessions;
 mod tasks;
@@ -11,12 +12,12 @@ mod verifiers;
 mod web;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde_json::json;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::cors::{Any, CorsLayer};
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -25,10 +26,12 @@ use crate::state::AppState;
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 pub fn router(state: AppState) -> Router {
-    // Browsers on other origins (the wasm tests, a dashboard in development) may call the API
-    // with a bearer key; no cookies are involved, so any origin is allowed.
+    // Pages of other origins may call the API only when the operator lists them
+    // (`--cors-origin`): a page a user happens to open cannot use a key or token it got hold of
+    // from its own origin. This server's own pages are same-origin and need no CORS.
+    let listed: Vec<HeaderValue> = state.cors_origins.iter().filter_map(|o| o.parse().ok()).collect();
     let cors = CorsLayer::new()
-        .allow_origin(Any)
+        .allow_origin(AllowOrigin::list(listed))
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
         .allow_headers(Any)
         .expose_headers([header::RETRY_AFTER]);
@@ -77,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(cors)
+        .layer(axum::middleware::from_fn(headers::security_headers))
         // Last line of defence: a panic (a bug) fails its own request with a JSON 500, and the
         // server goes on serving everyone else.
         .layer(CatchPanicLayer::custom(panicked))

@@ -1,0 +1,47 @@
+//! Security headers on every answer. The dashboard and the API may not be framed by anyone, load
+//! nothing from elsewhere, and are never sniffed as another type. An instance's app (the demo
+//! help desk, or a command app behind the proxy) runs sandboxed in an opaque origin (CSP
+//! `sandbox` without `allow-same-origin`), so an app page cannot read the dashboard's session
+//! token, and only this server's own pages may frame it (the playground does).
+use axum::extract::Request;
+use axum::http::{header, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+
+const DASHBOARD_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+    worker-src 'self' blob:; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; \
+    frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
+const APP_POLICY: &str = "sandbox allow-forms allow-scripts allow-popups; frame-ancestors 'self'";
+
+/// Whether a path is an instance's app (`/i/{id}/app...`).
+fn is_app(path: &str) -> bool {
+    path.strip_prefix("/i/").and_then(|rest| rest.split_once('/')).is_some_and(|(_, after)| after.starts_with("app"))
+}
+
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let app = is_app(request.uri().path());
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if app {
+        // Appended: a command app's own policy (if any) still holds too.
+        headers.append(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(APP_POLICY));
+    } else {
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DASHBOARD_POLICY));
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn app_paths_are_told_apart() {
+        assert!(super::is_app("/i/inst_1/app/"));
+        assert!(super::is_app("/i/inst_1/app/tickets/2"));
+        assert!(!super::is_app("/i/inst_1/mcp"));
+        assert!(!super::is_app("/i/inst_1/api/v1/env/resources"));
+        assert!(!super::is_app("/www/app.js"));
+    }
+}

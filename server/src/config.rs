@@ -73,8 +73,8 @@ impl Config {
                 "--static-root" => config.static_root = Some(PathBuf::from(value()?)),
                 "--cors-origin" => {
                     let origin = value()?.trim_end_matches('/').to_string();
-                    let shaped = (origin.starts_with("http://") || origin.starts_with("https://"))
-                        && !origin[8..].contains('/')
+                    let host = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
+                    let shaped = host.is_some_and(|h| !h.is_empty() && !h.contains('/'))
                         && origin.parse::<axum::http::HeaderValue>().is_ok();
                     if !shaped {
                         return Err(format!(
@@ -135,5 +135,19 @@ mod tests {
         assert!(parse(&["--port", "x"]).is_err());
         assert!(parse(&["--bogus"]).is_err());
         assert!(parse(&["--port"]).is_err());
+    }
+}
+
+#[cfg(test)]
+mod cors_origin_tests {
+    use super::Config;
+
+    #[test]
+    fn cors_origins_are_checked_without_slicing_surprises() {
+        let parse = |origin: &str| Config::from_args(["--cors-origin".to_string(), origin.to_string()]);
+        assert_eq!(parse("http://localhost:5173").unwrap().cors_origins, ["http://localhost:5173"]);
+        for bad in ["http://", "https://", "http://é", "http://a/b", "ftp://x", "x"] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -74,7 +74,7 @@ impl Config {
                 "--cors-origin" => {
                     let origin = value()?.trim_end_matches('/').to_string();
                     let host = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
-                    let shaped = host.is_some_and(|h| !h.is_empty() && !h.contains('/'))
+                    let shaped = host.is_some_and(|h| !h.is_empty() && h.is_ascii() && !h.contains('/'))
                         && origin.parse::<axum::http::HeaderValue>().is_ok();
                     if !shaped {
                         return Err(format!(

@@ -2,32 +2,9 @@
 //! data, or outlive its run. Each test here was written before its fix.
 mod support;
 
-use flotilla::core::client::{CallContext, ClientConfig};
-use flotilla::core::verify::{self, Bundle, Execution};
-use serde_json::{json, Value};
+use serde_json::json;
+use support::verifiers::run_verifier;
 use support::*;
-
-fn ctx() -> CallContext {
-    CallContext { request_id: uuid::Uuid::new_v4().to_string(), timestamp_ms: 1 }
-}
-
-/// Imports `code` as the verifier of task `key` of team A, makes an instance, runs the verifier
-/// through the protocol's execute call, and answers (status, body).
-pub async fn run_verifier(server: &Server, key: &str, code: &str) -> (u16, Value) {
-    let a = server.client(KEY_A);
-    let task = json!({ "key": key, "prompt": "p", "env_id": "helpdesk", "verifier_func": code });
-    let (status, body) = a.post("/v1/tasks", task).await;
-    assert_eq!(status, 200, "{body}");
-    let instance = a.make(json!({})).await;
-    let config = ClientConfig::new(Some(KEY_A.into()), Some(server.base.clone())).unwrap();
-    let bundle = Bundle::new(code).unwrap();
-    let run = Execution { key, instance_id: &instance, args: &[], kwargs: &[], timeout_s: 30, region: "local" };
-    let request = verify::execute_request(&config, &bundle, &run, true, &ctx());
-    let body: Value = serde_json::from_str(request.body.as_deref().unwrap()).unwrap();
-    let answer = a.post("/v1/verifiers/execute", body).await;
-    a.delete(&format!("/v1/env/instances/{instance}")).await;
-    answer
-}
 
 async fn alive(server: &Server) {
     let (status, body) = server.client(KEY_A).get("/v1/account").await;

@@ -1,6 +1,8 @@
 //! Starts the real flotilla-server binary on a free loopback port for integration tests.
 #![allow(dead_code)]
 
+pub mod verifiers;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -20,6 +20,11 @@ pub struct Config {
     pub static_root: Option<PathBuf>,
     /// Other origins whose pages may call the API (CORS); none by default.
     pub cors_origins: Vec<String>,
+    /// How verifiers are isolated (`auto`: bubblewrap when installed).
+    pub verifier_sandbox: crate::verify::sandbox::Mode,
+    /// Warm verifier workers, and verifications that may wait for one.
+    pub verifier_workers: usize,
+    pub verifier_queue: usize,
 }
 
 pub const USAGE: &str = "\
@@ -27,7 +32,8 @@ flotilla-server: a local Fleet-compatible server
 
 USAGE: flotilla-server [--host HOST] [--port PORT] [--data-dir DIR] [--environments FILE]
                        [--min-heartbeat-interval SECONDS] [--python PATH] [--static-root DIR]
-                       [--cors-origin ORIGIN]...
+                       [--cors-origin ORIGIN]... [--verifier-sandbox auto|bwrap|off]
+                       [--verifier-workers N] [--verifier-queue N]
 
   --host HOST                  address to bind (default 127.0.0.1)
   --port PORT                  port to bind, 0 for any free port (default 8700)
@@ -39,6 +45,10 @@ USAGE: flotilla-server [--host HOST] [--port PORT] [--data-dir DIR] [--environme
   --static-root DIR            serve the playground (DIR/www at /, DIR/js and DIR/dist/web at /sdk/)
   --cors-origin ORIGIN         let pages of ORIGIN (e.g. http://localhost:5173) call the API;
                                repeat for more (default: none but this server's own pages)
+  --verifier-sandbox MODE      auto: run verifiers in bubblewrap when it is installed (default);
+                               bwrap: refuse to start without it; off: no sandbox (trusted use)
+  --verifier-workers N         warm verifier workers, 1-64 (default 2)
+  --verifier-queue N           verifications that may wait for a worker before 429 (default 32)
 ";
 
 impl Config {
@@ -53,6 +63,9 @@ impl Config {
             python: None,
             static_root: None,
             cors_origins: Vec::new(),
+            verifier_sandbox: crate::verify::sandbox::Mode::Auto,
+            verifier_workers: 2,
+            verifier_queue: 32,
         };
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
@@ -82,6 +95,18 @@ impl Config {
                         ));
                     }
                     config.cors_origins.push(origin)
+                }
+                "--verifier-sandbox" => config.verifier_sandbox = crate::verify::sandbox::Mode::parse(&value()?)?,
+                "--verifier-workers" => {
+                    config.verifier_workers = value()?
+                        .parse()
+                        .ok()
+                        .filter(|n| (1..=64).contains(n))
+                        .ok_or("--verifier-workers must be 1-64")?
+                }
+                "--verifier-queue" => {
+                    config.verifier_queue =
+                        value()?.parse().ok().filter(|n| *n <= 10_000).ok_or("--verifier-queue must be 0-10000")?
                 }
                 "--min-heartbeat-interval" => {
                     config.min_heartbeat_interval = value()?

@@ -68,8 +68,16 @@ async fn main() {
         config.min_heartbeat_interval,
     ));
     instances.revive().unwrap_or_else(|e| fail(format!("reviving instances: {:?}", e.detail)));
+    let gate_dir = verify::gate::directory(&config.data_dir).unwrap_or_else(|e| fail(format!("manager socket: {e}")));
+    let settings = verify::Settings {
+        python: config.python(),
+        sandbox: config.verifier_sandbox,
+        workers: config.verifier_workers,
+        queue: config.verifier_queue,
+    };
     let verifier = Arc::new(
-        verify::Verifier::new(&config.data_dir, config.python()).unwrap_or_else(|e| fail(format!("bundles: {e}"))),
+        verify::Verifier::new(&config.data_dir, gate_dir.clone(), &settings)
+            .unwrap_or_else(|e| fail(format!("verifiers: {e}"))),
     );
     let now = time::now_iso();
     for team in loaded.keys.teams() {
@@ -111,6 +119,9 @@ async fn main() {
         base_url,
         cors_origins: Arc::new(config.cors_origins.clone()),
     };
+    verify::gate::spawn(&gate_dir, manager::router().with_state(state.clone()))
+        .unwrap_or_else(|e| fail(format!("manager socket {}: {e}", gate_dir.display())));
+    state.verifier.warm_up();
     let reaper = {
         let instances = instances.clone();
         tokio::spawn(async move {

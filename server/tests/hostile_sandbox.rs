@@ -199,13 +199,7 @@ async fn a_full_pool_queues_and_a_full_queue_answers_429() {
     assert_eq!(a.post("/v1/tasks", task).await.0, 200);
     let instance = a.make(json!({})).await;
     let body = execute_body(&server, "sandbox-slow", &Bundle::new(code).unwrap(), &instance, 30);
-    let send = || {
-        a.http
-            .post(format!("{}/v1/verifiers/execute", server.base))
-            .bearer_auth(KEY_A)
-            .json(&body)
-            .send()
-    };
+    let send = || a.http.post(format!("{}/v1/verifiers/execute", server.base)).bearer_auth(KEY_A).json(&body).send();
     let (one, two, three) = tokio::join!(send(), send(), send());
     let answers = [one.unwrap(), two.unwrap(), three.unwrap()];
     let busy: Vec<_> = answers.iter().filter(|r| r.status() == 429).collect();

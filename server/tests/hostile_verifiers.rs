@@ -14,14 +14,14 @@ async fn alive(server: &Server) {
 #[tokio::test]
 async fn a_verifier_that_replaces_its_answer_with_a_list_fails_alone() {
     let server = Server::start(&data_dir(), &[]);
-    // It finds where the runner writes its answer and overwrites it (at exit) with `[1]`.
-    let code = "import atexit, inspect\n\
+    // It writes `[1]` into every pipe it holds (its answer channel among them) and exits at once.
+    let code = "import os, stat\n\
 def verify(env, final_answer=None):\n    \
-f = inspect.currentframe()\n    \
-while f is not None and 'job' not in f.f_locals:\n        f = f.f_back\n    \
-path = f.f_locals['job']['result_path']\n    \
-atexit.register(lambda: open(path, 'w').write('[1]'))\n    \
-return 1\n";
+for fd in range(3, 256):\n        \
+try:\n            \
+if stat.S_ISFIFO(os.fstat(fd).st_mode):\n                os.write(fd, b'[1]')\n        \
+except OSError:\n            pass\n    \
+os._exit(0)\n";
     let (status, body) = run_verifier(&server, "hostile-list-answer", code).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["success"], json!(false), "{body}");

@@ -34,8 +34,8 @@ pub fn authorize(state: &AppState, id: &str, headers: &HeaderMap) -> ApiResult<I
         .filter(|r| r.status == "running")
         .ok_or_else(|| ApiError::not_found(format!("Instance '{id}' not found or not running")))?;
     let expected = state.store.runner_token(&row.team_id)?;
-    let given = headers.get("x-runner-token").and_then(|v| v.to_str().ok());
-    if given != Some(expected.as_str()) {
+    let given = headers.get("x-runner-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if given != expected && !state.verifier.token_reaches(given, id) {
         // Same answer as an unknown id: a token of another team learns nothing.
         return Err(ApiError::not_found(format!("Instance '{id}' not found or not running")));
     }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream};
@@ -114,13 +114,8 @@ pub async fn stream(
     let after = resume_point(&headers, query, &state.events, &caller.team_id)?;
     let credential = crate::auth::bearer(&headers).unwrap_or_default().to_string();
     let Some(slot) = state.events.open_stream(&caller.team_id) else {
-        let busy = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!("A team may hold {MAX_STREAMS_PER_TEAM} event streams at once; close one first"),
-        );
-        let mut response = busy.into_response();
-        response.headers_mut().insert("retry-after", HeaderValue::from_static("10"));
-        return Ok(response);
+        let detail = format!("A team may hold {MAX_STREAMS_PER_TEAM} event streams at once; close one first");
+        return Err(ApiError::busy(detail, 10));
     };
     let cursor = Cursor {
         state: state.clone(),

@@ -17,11 +17,7 @@ use crate::verify::{is_sha256, Job};
 
 /// `GET /v1/verifiers/check?sha256=`: 200 `{"success": false}` for unknown bundles, never a 404
 /// (fleet-python would retry a 404 for seconds).
-pub async fn check(
-    State(state): State<AppState>,
-    _caller: Caller,
-    RawQuery(query): RawQuery,
-) -> ApiResult<Json<Value>> {
+pub async fn check(State(state): State<AppState>, caller: Caller, RawQuery(query): RawQuery) -> ApiResult<Json<Value>> {
     let sha = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .find(|(k, _)| k == "sha256")
         .map(|(_, v)| v.into_owned())
@@ -29,7 +25,7 @@ pub async fn check(
     if !is_sha256(&sha) {
         return Err(ApiError::bad_request("sha256 must be 64 hexadecimal characters"));
     }
-    Ok(Json(json!({ "success": state.verifier.has_bundle(&sha) })))
+    Ok(Json(json!({ "success": state.verifier.has_bundle(&caller.team_id, &sha) })))
 }
 
 #[derive(Deserialize)]
@@ -62,8 +58,12 @@ pub async fn execute(
         return Err(ApiError::bad_request("function_name must be a Python identifier"));
     }
     match &req.bundle {
-        Some(bundle) => state.verifier.store_bundle(&req.sha256, bundle).map_err(ApiError::bad_request)?,
-        None if !state.verifier.has_bundle(&req.sha256) => return Err(ApiError::bad_request("Bundle not found")),
+        Some(bundle) => {
+            state.verifier.store_bundle(&caller.team_id, &req.sha256, bundle).map_err(ApiError::bad_request)?
+        }
+        None if !state.verifier.has_bundle(&caller.team_id, &req.sha256) => {
+            return Err(ApiError::bad_request("Bundle not found"))
+        }
         None => {}
     }
     let instance_id = req
@@ -81,15 +81,18 @@ pub async fn execute(
     }
     let timeout = req.timeout.unwrap_or(30).clamp(1, MAX_TIMEOUT_SECONDS);
     let job = Job {
+        team_id: &caller.team_id,
         sha256: &req.sha256,
         function_name: &req.function_name,
         args: &req.args,
         timeout: Duration::from_secs(timeout),
-        manager_url: super::instances::manager_url(&state.base_url, instance_id),
-        runner_token: state.store.runner_token(&caller.team_id)?,
-        base_url: &state.base_url,
+        instance_id,
     };
-    let mut answer = state.verifier.execute(job).await;
+    let mut answer = state
+        .verifier
+        .execute(job)
+        .await
+        .map_err(|_| ApiError::busy("every verifier worker is busy and the queue is full; retry later", 2))?;
     answer["key"] = json!(req.key);
     answer["bundle_cache_hit"] = json!(req.bundle.is_none());
     answer["created_at"] = json!(now_iso());

@@ -1,32 +1,46 @@
-//! Server-side verification (protocol §7.3-7.5): bundles cached on disk by sha256, each run in a
-//! Python subprocess (the venv with fleet-python) with a timeout enforced by killing it.
+//! Server-side verification (protocol §7.3-7.5): bundles kept on disk per team by sha256, each
+//! run on a warm worker from a bounded pool, in a sandbox (see [`sandbox`]), with a runner token
+//! that reaches only its instance and only while it runs.
+pub mod cgroup;
+pub mod gate;
+mod pool;
+pub mod sandbox;
+
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use tokio::io::AsyncWriteExt;
 
-const RUNNER: &str = include_str!("runner.py");
+pub use pool::PoolError;
+
+/// How the server runs verifiers (`--verifier-*` flags).
+pub struct Settings {
+    pub python: String,
+    pub sandbox: sandbox::Mode,
+    pub workers: usize,
+    pub queue: usize,
+}
 
 /// Runs verifiers.
 pub struct Verifier {
     bundles: PathBuf,
-    scratch: PathBuf,
-    python: String,
+    pool: Result<Arc<pool::Pool>, String>,
+    /// Runner tokens of running verifications: token → (team, instance).
+    tokens: Mutex<HashMap<String, (String, String)>>,
 }
 
 /// A verifier run request, already checked and resolved.
 pub struct Job<'a> {
+    pub team_id: &'a str,
     pub sha256: &'a str,
     pub function_name: &'a str,
     pub args: &'a str,
     pub timeout: Duration,
-    pub manager_url: String,
-    pub runner_token: String,
-    pub base_url: &'a str,
+    pub instance_id: &'a str,
 }
 
 /// Whether `s` is a sha256 in hex.
@@ -35,24 +49,54 @@ pub fn is_sha256(s: &str) -> bool {
 }
 
 impl Verifier {
-    pub fn new(data_dir: &Path, python: String) -> std::io::Result<Verifier> {
+    /// Prepares bundle storage and the worker pool (started by [`Verifier::warm_up`]). Without a
+    /// usable Python the server still runs, and each verification answers why it cannot.
+    pub fn new(data_dir: &Path, gate_dir: PathBuf, settings: &Settings) -> Result<Verifier, String> {
         let bundles = data_dir.join("bundles");
         let scratch = data_dir.join("verifier-runs");
-        std::fs::create_dir_all(&bundles)?;
-        std::fs::create_dir_all(&scratch)?;
-        Ok(Verifier { bundles, scratch, python })
+        for dir in [&bundles, &scratch] {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        let bwrap = match settings.sandbox {
+            sandbox::Mode::Off => None,
+            sandbox::Mode::Auto => sandbox::find_bwrap(),
+            sandbox::Mode::Bwrap => {
+                Some(sandbox::find_bwrap().ok_or("--verifier-sandbox bwrap: bwrap is not installed")?)
+            }
+        };
+        if bwrap.is_none() {
+            tracing::warn!("verifiers run WITHOUT a sandbox (install bubblewrap, or see --verifier-sandbox)");
+        }
+        let pool = sandbox::Runtime::probe(&settings.python).map(|runtime| {
+            let cgroups = bwrap.as_ref().and_then(|_| cgroup::PidsCgroups::create());
+            let launch = sandbox::Launch { bwrap, runtime, gate_dir, scratch, cgroups };
+            pool::Pool::new(launch, settings.workers, settings.queue)
+        });
+        if let Err(e) = &pool {
+            tracing::warn!(error = %e, "verifiers cannot run");
+        }
+        Ok(Verifier { bundles, pool, tokens: Mutex::new(HashMap::new()) })
     }
 
-    fn bundle_path(&self, sha256: &str) -> PathBuf {
-        self.bundles.join(format!("{}.zip", sha256.to_ascii_lowercase()))
+    /// Starts the warm workers in the background.
+    pub fn warm_up(&self) {
+        if let Ok(pool) = &self.pool {
+            pool.warm_up();
+        }
     }
 
-    pub fn has_bundle(&self, sha256: &str) -> bool {
-        is_sha256(sha256) && self.bundle_path(sha256).exists()
+    /// A team's bundles live in their own directory, named by a digest of the team id.
+    fn bundle_path(&self, team_id: &str, sha256: &str) -> PathBuf {
+        let team = hex::encode(&Sha256::digest(team_id.as_bytes())[..16]);
+        self.bundles.join(team).join(format!("{}.zip", sha256.to_ascii_lowercase()))
     }
 
-    /// Decodes and stores a bundle; its sha256 must match the one claimed.
-    pub fn store_bundle(&self, sha256: &str, base64_zip: &str) -> Result<(), String> {
+    pub fn has_bundle(&self, team_id: &str, sha256: &str) -> bool {
+        is_sha256(sha256) && self.bundle_path(team_id, sha256).exists()
+    }
+
+    /// Decodes and stores a team's bundle; its sha256 must match the one claimed.
+    pub fn store_bundle(&self, team_id: &str, sha256: &str, base64_zip: &str) -> Result<(), String> {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(base64_zip.trim())
             .map_err(|e| format!("bundle is not valid base64: {e}"))?;
@@ -60,82 +104,64 @@ impl Verifier {
         if !actual.eq_ignore_ascii_case(sha256) {
             return Err(format!("bundle sha256 is {actual}, not {sha256}"));
         }
-        let tmp = self.bundles.join(format!(".{}.tmp", uuid::Uuid::new_v4().simple()));
-        std::fs::write(&tmp, &bytes)
-            .and_then(|_| std::fs::rename(&tmp, self.bundle_path(sha256)))
+        let path = self.bundle_path(team_id, sha256);
+        let dir = path.parent().unwrap_or(&self.bundles);
+        let tmp = dir.join(format!(".{}.tmp", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(dir)
+            .and_then(|_| std::fs::write(&tmp, &bytes))
+            .and_then(|_| std::fs::rename(&tmp, &path))
             .map_err(|e| e.to_string())
     }
 
-    /// Runs the job; every failure (no Python, crash, timeout) is a `success: false` answer.
-    pub async fn execute(&self, job: Job<'_>) -> Value {
-        let started = Instant::now();
-        let execution_id = format!("exec_{}", uuid::Uuid::new_v4().simple());
-        let result_path = self.scratch.join(format!("{execution_id}.json"));
-        let stderr_path = self.scratch.join(format!("{execution_id}.err"));
-        let outcome = self.run_python(&job, &result_path, &stderr_path).await;
-        let _ = std::fs::remove_file(&result_path);
-        let _ = std::fs::remove_file(&stderr_path);
-        let elapsed = started.elapsed().as_millis() as u64;
-        let mut answer = match outcome {
-            Ok(v) => v,
-            Err((kind, message)) => json!({
-                "success": false, "result": null, "stdout": "",
-                "error": { "type": kind, "message": message, "traceback": "" },
-            }),
-        };
-        answer["execution_time_ms"] = json!(elapsed);
-        answer["execution_id"] = json!(execution_id);
-        answer
+    /// Whether `token` is the runner token of a verification running against `instance_id`.
+    pub fn token_reaches(&self, token: &str, instance_id: &str) -> bool {
+        let tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
+        tokens.get(token).is_some_and(|(_, instance)| instance == instance_id)
     }
 
-    async fn run_python(
-        &self,
-        job: &Job<'_>,
-        result_path: &Path,
-        stderr_path: &Path,
-    ) -> Result<Value, (&'static str, String)> {
-        let stderr = std::fs::File::create(stderr_path).map_err(|e| ("VerifierCrashed", e.to_string()))?;
-        let mut child = tokio::process::Command::new(&self.python)
-            .arg("-c")
-            .arg(RUNNER)
-            .env("RUNNER_AUTH_TOKEN", &job.runner_token)
-            .env("FLEET_BASE_URL", job.base_url)
-            .env_remove("FLEET_API_KEY")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(stderr)
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| ("PythonUnavailable", format!("could not start {}: {e}", self.python)))?;
-        let input = json!({
-            "bundle_path": self.bundle_path(job.sha256), "function_name": job.function_name,
-            "args": job.args, "manager_url": job.manager_url, "base_url": job.base_url,
-            "api_key": "flotilla-runner", "result_path": result_path,
-        });
-        if let Some(mut stdin) = child.stdin.take() {
-            let _ = stdin.write_all(input.to_string().as_bytes()).await;
-        }
-        let status = match tokio::time::timeout(job.timeout, child.wait()).await {
-            Ok(status) => status.map_err(|e| ("VerifierCrashed", e.to_string()))?,
-            Err(_) => {
-                let _ = child.kill().await;
-                return Err((
-                    "TimeoutError",
-                    format!("verifier exceeded its {} s timeout and was stopped", job.timeout.as_secs()),
-                ));
-            }
+    /// Runs the job. A full queue is an error (429); every other failure (no Python, crash,
+    /// timeout) is a `success: false` answer.
+    pub async fn execute(&self, job: Job<'_>) -> Result<Value, PoolError> {
+        let started = Instant::now();
+        let execution_id = format!("exec_{}", uuid::Uuid::new_v4().simple());
+        let failure = |kind: &str, message: String| {
+            json!({
+                "success": false, "result": null, "stdout": "",
+                "error": { "type": kind, "message": message, "traceback": "" },
+            })
         };
-        let text = std::fs::read_to_string(result_path).map_err(|_| {
-            let stderr = std::fs::read_to_string(stderr_path).unwrap_or_default();
-            let tail: String =
-                stderr.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
-            ("VerifierCrashed", format!("the verifier process exited ({status}) without a result. {tail}"))
-        })?;
-        match serde_json::from_str(&text) {
-            // The runner writes an object; anything else means the verifier tampered with it.
-            Ok(answer @ Value::Object(_)) => Ok(answer),
-            Ok(_) => Err(("VerifierCrashed", "the verifier's answer was not a JSON object".into())),
-            Err(e) => Err(("VerifierCrashed", format!("unreadable verifier result: {e}"))),
-        }
+        let mut answer = match self.run(&job).await {
+            Ok(answer) => answer,
+            Err(PoolError::Busy) => return Err(PoolError::Busy),
+            Err(PoolError::Unavailable(m)) => failure("PythonUnavailable", m),
+            Err(PoolError::Crashed(m)) => failure("VerifierCrashed", m),
+            Err(PoolError::TimedOut) => failure(
+                "TimeoutError",
+                format!("verifier exceeded its {} s timeout and was stopped", job.timeout.as_secs()),
+            ),
+        };
+        answer["execution_time_ms"] = json!(started.elapsed().as_millis() as u64);
+        answer["execution_id"] = json!(execution_id);
+        Ok(answer)
+    }
+
+    async fn run(&self, job: &Job<'_>) -> Result<Value, PoolError> {
+        let pool = self.pool.as_ref().map_err(|e| PoolError::Unavailable(e.clone()))?;
+        let bundle = std::fs::read(self.bundle_path(job.team_id, job.sha256))
+            .map_err(|e| PoolError::Crashed(format!("the bundle could not be read: {e}")))?;
+        let token = format!("rt_run_{}", uuid::Uuid::new_v4().simple());
+        let line = json!({
+            "bundle": base64::engine::general_purpose::STANDARD.encode(bundle),
+            "function_name": job.function_name,
+            "args": job.args,
+            "manager_path": format!("/i/{}/api/v1/env", job.instance_id),
+            "token": token,
+            "timeout": job.timeout.as_secs(),
+        });
+        let scope = (job.team_id.to_string(), job.instance_id.to_string());
+        self.tokens.lock().unwrap_or_else(|p| p.into_inner()).insert(token.clone(), scope);
+        let answer = pool.run(&line, job.timeout).await;
+        self.tokens.lock().unwrap_or_else(|p| p.into_inner()).remove(&token);
+        answer
     }
 }

@@ -1,0 +1,188 @@
+//! A bounded pool of warm verifier workers (`worker.py`, fleet-python already imported). A job
+//! takes an idle worker, or waits for one in a bounded queue; past the queue it is refused
+//! ([`PoolError::Busy`], answered 429). A worker that times out, crashes or answers nonsense is
+//! killed with its whole sandbox and replaced in the background.
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, ChildStdin, ChildStdout};
+use tokio::sync::Semaphore;
+
+use super::sandbox::{Launch, MAX_RESULT, MAX_STDOUT};
+
+const WORKER: &str = include_str!("worker.py");
+/// How long a new worker may take to import fleet-python and say it is ready.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest answer line read from a worker: a capped result and stdout, JSON-escaped.
+const MAX_ANSWER_LINE: u64 = ((MAX_RESULT + MAX_STDOUT) * 6 + (1 << 20)) as u64;
+
+/// Why a job got no answer from a worker.
+#[derive(Debug)]
+pub enum PoolError {
+    /// Every worker is busy and the queue is full.
+    Busy,
+    /// No worker could be started (no Python, no fleet-python, bwrap failing).
+    Unavailable(String),
+    /// The job ran past its timeout; its sandbox was killed.
+    TimedOut,
+    /// The worker died or answered something that is not a JSON object.
+    Crashed(String),
+}
+
+struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    cgroup: Option<PathBuf>,
+}
+
+impl Worker {
+    async fn start(launch: &Launch) -> Result<Worker, String> {
+        let mut cmd = launch.command(WORKER);
+        let confined = launch.confine(&mut cmd);
+        let spawned = cmd.spawn();
+        let cgroup = confined.map(|(dir, _procs)| dir);
+        let mut child = spawned.map_err(|e| format!("could not start a verifier worker: {e}"))?;
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err("a verifier worker has no pipes".into());
+        };
+        let mut worker = Worker { child, stdin, stdout: BufReader::new(stdout), cgroup };
+        match tokio::time::timeout(STARTUP_TIMEOUT, worker.read_line()).await {
+            Ok(Ok(Value::Object(ready))) if ready.get("ready") == Some(&Value::Bool(true)) => Ok(worker),
+            _ => {
+                worker.retire().await;
+                Err("a verifier worker did not start (is bwrap working, and fleet-python installed?)".into())
+            }
+        }
+    }
+
+    /// One answer line, at most [`MAX_ANSWER_LINE`] bytes.
+    async fn read_line(&mut self) -> Result<Value, String> {
+        let mut line = Vec::new();
+        (&mut self.stdout).take(MAX_ANSWER_LINE).read_until(b'\n', &mut line).await.map_err(|e| e.to_string())?;
+        if line.last() != Some(&b'\n') {
+            return Err("the verifier worker stopped, or its answer was too long".into());
+        }
+        serde_json::from_slice(&line).map_err(|e| format!("unreadable answer from the verifier worker: {e}"))
+    }
+
+    async fn run(&mut self, job: &Value, timeout: Duration) -> Result<Value, PoolError> {
+        let mut line = job.to_string().into_bytes();
+        line.push(b'\n');
+        let exchange = async {
+            self.stdin.write_all(&line).await.map_err(|e| e.to_string())?;
+            self.stdin.flush().await.map_err(|e| e.to_string())?;
+            self.read_line().await
+        };
+        match tokio::time::timeout(timeout, exchange).await {
+            Err(_) => Err(PoolError::TimedOut),
+            Ok(Err(e)) => Err(PoolError::Crashed(e)),
+            Ok(Ok(answer @ Value::Object(_))) => Ok(answer),
+            // The worker writes an object; anything else means the verifier tampered with it.
+            Ok(Ok(_)) => Err(PoolError::Crashed("the verifier's answer was not a JSON object".into())),
+        }
+    }
+
+    /// Kills the worker (and with it its sandbox and every process in it) and removes its cgroup.
+    async fn retire(mut self) {
+        let _ = self.child.kill().await;
+        if let Some(dir) = self.cgroup.take() {
+            // The cgroup empties once the sandbox's processes are reaped; wait for that briefly.
+            for _ in 0..50 {
+                if std::fs::remove_dir(&dir).is_ok() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+}
+
+/// The warm pool.
+pub struct Pool {
+    launch: Launch,
+    size: usize,
+    queue_limit: usize,
+    idle: Mutex<Vec<Worker>>,
+    slots: Semaphore,
+    waiting: AtomicUsize,
+}
+
+impl Pool {
+    pub fn new(launch: Launch, size: usize, queue_limit: usize) -> Arc<Pool> {
+        let size = size.max(1);
+        Arc::new(Pool {
+            launch,
+            size,
+            queue_limit,
+            idle: Mutex::new(Vec::new()),
+            slots: Semaphore::new(size),
+            waiting: AtomicUsize::new(0),
+        })
+    }
+
+    /// Starts the pool's workers in the background.
+    pub fn warm_up(self: &Arc<Self>) {
+        for _ in 0..self.size {
+            self.replace_in_background();
+        }
+    }
+
+    fn replace_in_background(self: &Arc<Self>) {
+        let pool = self.clone();
+        tokio::spawn(async move {
+            match Worker::start(&pool.launch).await {
+                Ok(worker) => pool.park(worker).await,
+                Err(e) => tracing::warn!(error = %e, "verifier worker"),
+            }
+        });
+    }
+
+    async fn park(&self, worker: Worker) {
+        let extra = {
+            let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+            if idle.len() < self.size {
+                idle.push(worker);
+                None
+            } else {
+                Some(worker)
+            }
+        };
+        if let Some(worker) = extra {
+            worker.retire().await;
+        }
+    }
+
+    /// Runs `job` on a warm worker, waiting at most `timeout` for its answer.
+    pub async fn run(self: &Arc<Self>, job: &Value, timeout: Duration) -> Result<Value, PoolError> {
+        let _slot = match self.slots.try_acquire() {
+            Ok(slot) => slot,
+            Err(_) => {
+                if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.queue_limit {
+                    self.waiting.fetch_sub(1, Ordering::SeqCst);
+                    return Err(PoolError::Busy);
+                }
+                let slot = self.slots.acquire().await;
+                self.waiting.fetch_sub(1, Ordering::SeqCst);
+                slot.map_err(|_| PoolError::Unavailable("the verifier pool is closed".into()))?
+            }
+        };
+        let parked = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let mut worker = match parked {
+            Some(worker) => worker,
+            None => Worker::start(&self.launch).await.map_err(PoolError::Unavailable)?,
+        };
+        let answer = worker.run(job, timeout).await;
+        if answer.is_ok() {
+            self.park(worker).await;
+        } else {
+            tokio::spawn(worker.retire());
+            self.replace_in_background();
+        }
+        answer
+    }
+}

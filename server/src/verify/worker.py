@@ -1,0 +1,267 @@
+"""A warm verifier worker for flotilla-server (protocol §7.4-7.5).
+
+Started inside the sandbox with fleet-python already imported, it answers one job per line on
+stdin with one answer per line on stdout. Each job runs in a forked child with its own work dir
+and limits; the verifier gets a synchronous fleet-python env handle bound to the instance (URL
+mode, through a relay to the server's manager-only socket) in place of the leading None, and the
+trailing {"env": id} marker is dropped. After each job every other process in the sandbox is
+killed and the scratch dir is emptied, so nothing of one job meets the next.
+"""
+import asyncio
+import base64
+import contextlib
+import importlib.util
+import inspect
+import io
+import json
+import os
+import pickle
+import re
+import resource
+import shutil
+import signal
+import socket
+import string
+import sys
+import tempfile
+import threading
+import traceback
+import zipfile
+
+import fleet  # imported once here: this is what makes the worker warm
+
+SOCKET = os.environ["FLOTILLA_MANAGER_SOCKET"]
+SCRATCH = os.environ["FLOTILLA_SCRATCH"]
+SANDBOXED = os.environ.get("FLOTILLA_SANDBOXED") == "1"
+MAX_STDOUT = int(os.environ["FLOTILLA_MAX_STDOUT"])
+MAX_RESULT = int(os.environ["FLOTILLA_MAX_RESULT"])
+MAX_EXTRACTED = int(os.environ["FLOTILLA_MAX_EXTRACTED"])
+MAX_ENTRIES = 1000
+
+
+def pump(source, sink):
+    try:
+        while True:
+            data = source.recv(65536)
+            if not data:
+                break
+            sink.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for s in (source, sink):
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+
+
+def relay(listener):
+    """Forwards each loopback connection to the manager socket (the sandbox has no network)."""
+    while True:
+        client, _ = listener.accept()
+        upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            upstream.connect(SOCKET)
+        except OSError:
+            client.close()
+            continue
+        threading.Thread(target=pump, args=(client, upstream), daemon=True).start()
+        threading.Thread(target=pump, args=(upstream, client), daemon=True).start()
+
+
+class CappedText(io.TextIOBase):
+    """Keeps the first MAX_STDOUT characters written, and says where it cut."""
+
+    def __init__(self):
+        self.parts, self.size, self.cut = [], 0, False
+
+    def writable(self):
+        return True
+
+    def write(self, s):
+        room = MAX_STDOUT - self.size
+        if len(s) > room:
+            self.cut = True
+        if room > 0:
+            self.parts.append(s[:room])
+            self.size += min(len(s), room)
+        return len(s)
+
+    def text(self):
+        marker = f"\n[flotilla: stdout cut at {MAX_STDOUT} characters]" if self.cut else ""
+        return "".join(self.parts) + marker
+
+
+def helpers():
+    names = {"json": json, "re": re, "string": string, "TASK_SUCCESSFUL_SCORE": 1, "TASK_FAILED_SCORE": 0}
+    with contextlib.suppress(ImportError):
+        from fleet.verifiers.db import IgnoreConfig
+        from fleet.verifiers.local_executor import contains_number, extract_numbers, normalized_contains
+
+        names.update(
+            normalized_contains=normalized_contains,
+            extract_numbers=extract_numbers,
+            contains_number=contains_number,
+            IgnoreConfig=IgnoreConfig,
+        )
+    return names
+
+
+def extract(bundle, work):
+    with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
+        entries = archive.infolist()
+        if len(entries) > MAX_ENTRIES:
+            raise ValueError(f"the bundle has {len(entries)} entries; at most {MAX_ENTRIES} are allowed")
+        if sum(e.file_size for e in entries) > MAX_EXTRACTED:
+            raise ValueError(f"the bundle expands past {MAX_EXTRACTED} bytes")
+        root = os.path.realpath(work) + os.sep
+        for entry in entries:
+            if not os.path.realpath(os.path.join(work, entry.filename)).startswith(root):
+                raise ValueError(f"bundle entry escapes its directory: {entry.filename}")
+        archive.extractall(work)
+
+
+def limit(timeout):
+    def cap(kind, value):
+        resource.setrlimit(kind, (value, value))
+
+    cap(resource.RLIMIT_CPU, timeout + 1)
+    cap(resource.RLIMIT_AS, int(os.environ["FLOTILLA_MAX_MEMORY"]))
+    cap(resource.RLIMIT_FSIZE, MAX_EXTRACTED)
+    cap(resource.RLIMIT_NOFILE, 256)
+    cap(resource.RLIMIT_NPROC, int(os.environ["FLOTILLA_MAX_PROCESSES"]))
+    cap(resource.RLIMIT_CORE, 0)
+
+
+def run(job, work, out, port):
+    extract(base64.b64decode(job["bundle"]), work)
+    source = os.path.join(work, "verifier.py")
+    if not os.path.exists(source):
+        raise FileNotFoundError("the bundle has no verifier.py")
+    sys.path.insert(0, work)
+    spec = importlib.util.spec_from_file_location("verifier", source)
+    module = importlib.util.module_from_spec(spec)
+    module.__dict__.update(helpers())
+    with contextlib.redirect_stdout(out):
+        spec.loader.exec_module(module)
+    fn = getattr(module, job["function_name"], None)
+    if fn is None:
+        raise NameError(f"verifier.py defines no function {job['function_name']!r}")
+
+    payload = pickle.loads(base64.b64decode(job["args"]))
+    args = list(payload.get("args", ()))
+    kwargs = dict(payload.get("kwargs") or {})
+    if args and isinstance(args[-1], dict) and set(args[-1]) == {"env"}:
+        args.pop()
+
+    base = f"http://127.0.0.1:{port}"
+    os.environ["RUNNER_AUTH_TOKEN"] = job["token"]
+    env = fleet.Fleet(api_key="flotilla-runner", base_url=base).instance(f"{base}{job['manager_path']}")
+    env.instance.load()
+    if args and args[0] is None:
+        args[0] = env
+    else:
+        args.insert(0, env)
+    with contextlib.redirect_stdout(out):
+        value = fn(*args, **kwargs)
+        if inspect.isawaitable(value):
+            value = asyncio.run(value)
+    return value
+
+
+def child(job, work, port, answer_fd):
+    """The forked child: runs the verifier, writes its answer (JSON) to `answer_fd`, exits."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.chdir(work)
+    out = CappedText()
+    answer = {"success": False, "result": None, "error": None}
+    try:
+        limit(job["timeout"])
+        answer["result"] = run(job, work, out, port)
+        answer["success"] = True
+    except BaseException as exc:  # the verifier's failure is data, not a crash
+        answer["error"] = {"type": type(exc).__name__, "message": str(exc), "traceback": traceback.format_exc()}
+    answer["stdout"] = out.text()
+    try:
+        size = len(json.dumps(answer["result"], default=repr, allow_nan=False))
+        too_large = f"the verifier's result is {size} bytes of JSON; at most {MAX_RESULT} are kept"
+        problem = ("ResultTooLarge", too_large) if size > MAX_RESULT else None
+    except ValueError as exc:  # NaN or Infinity, which JSON cannot carry
+        problem = ("ResultNotJson", f"the verifier's result cannot be written as JSON: {exc}")
+    if problem:
+        answer.update(success=False, result=None, error={"type": problem[0], "message": problem[1]})
+    text = json.dumps(answer, default=repr)
+    with os.fdopen(answer_fd, "w") as f:
+        f.write(text)
+    os._exit(0)
+
+
+def sweep(work):
+    """Kills whatever the job left running and removes what it wrote."""
+    if SANDBOXED and os.getpid() != 1:
+        # Alone in a pid namespace (bwrap is pid 1): every other process is the job's.
+        for name in os.listdir("/proc"):
+            if name.isdigit() and int(name) not in (1, os.getpid()):
+                with contextlib.suppress(OSError):
+                    os.kill(int(name), signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        for name in os.listdir(SCRATCH):
+            shutil.rmtree(os.path.join(SCRATCH, name), ignore_errors=True)
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(SCRATCH, name))
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def serve_one(job, port):
+    work = tempfile.mkdtemp(prefix="job-", dir=SCRATCH)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        os.setsid()
+        child(job, work, port, write_end)
+    os.close(write_end)
+    chunks, size = [], 0
+    with os.fdopen(read_end, "rb") as f:
+        while chunk := f.read(65536):
+            size += len(chunk)
+            if size > MAX_RESULT + MAX_STDOUT + 131072:
+                os.kill(pid, signal.SIGKILL)
+                break
+            chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    sweep(work)
+    try:
+        return json.loads(b"".join(chunks))
+    except ValueError:
+        if os.WIFSIGNALED(status):
+            why = f"was killed by signal {os.WTERMSIG(status)} ({signal.Signals(os.WTERMSIG(status)).name})"
+        else:
+            why = f"exited with status {os.WEXITSTATUS(status)}"
+        message = f"the verifier process {why} without an answer"
+        return {"success": False, "result": None, "stdout": "", "error": {"type": "VerifierCrashed", "message": message}}
+
+
+def main():
+    helpers()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    threading.Thread(target=relay, args=(listener,), daemon=True).start()
+    port = listener.getsockname()[1]
+    answers = sys.stdout.buffer
+    answers.write(b'{"ready": true}\n')
+    answers.flush()
+    for line in sys.stdin.buffer:
+        answer = serve_one(json.loads(line), port)
+        answers.write(json.dumps(answer).encode() + b"\n")
+        answers.flush()
+
+
+if __name__ == "__main__":
+    main()

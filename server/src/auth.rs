@@ -23,9 +23,26 @@ impl FromRequestParts<AppState> for Caller {
         }
         let key = bearer(&parts.headers)
             .ok_or_else(|| ApiError::unauthorized("Malformed Authorization header: expected Bearer <key>"))?;
-        if key.starts_with(crate::sessions::PREFIX) {
-            return state.sessions.caller(key).ok_or_else(|| ApiError::unauthorized("Session expired: sign in again"));
-        }
-        state.keys.caller(key).cloned().ok_or_else(|| ApiError::unauthorized("Invalid API key"))
+        let session = key.starts_with(crate::sessions::PREFIX);
+        resolve(state, key).ok_or_else(|| {
+            ApiError::unauthorized(if session { "Session expired: sign in again" } else { "Invalid API key" })
+        })
     }
+}
+
+/// The caller an API key or session token acts for, while it holds: a key while it is in
+/// `api-keys.json`, a session until it ends or its key is removed.
+pub fn resolve(state: &AppState, credential: &str) -> Option<Caller> {
+    if credential.starts_with(crate::sessions::PREFIX) {
+        let (caller, key) = state.sessions.caller(credential)?;
+        state.keys.caller(&key).filter(|k| k.team_id == caller.team_id).map(|_| caller)
+    } else {
+        state.keys.caller(credential)
+    }
+}
+
+/// The team whose runner token `token` is, while the key or session that minted it holds.
+pub fn runner_team(state: &AppState, token: &str) -> Option<String> {
+    let credential = state.runner_tokens.credential_of(token, &state.keys)?;
+    resolve(state, &credential).map(|caller| caller.team_id)
 }

@@ -1,7 +1,11 @@
 //! API keys: each maps to a team and a profile. They live in `<data-dir>/api-keys.json`, which an
-//! operator may edit to add teams; on first start a dev key is generated there.
+//! operator may edit to add or remove keys while the server runs (it is read again within
+//! [`RELOAD_EVERY`] of a change; a removed key stops working, with the sessions and runner tokens
+//! it minted). On first start a dev key is generated there.
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+use std::time::{Duration, Instant, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
@@ -33,11 +37,34 @@ struct KeyFile {
     keys: Vec<KeyEntry>,
 }
 
-/// The loaded key table.
-#[derive(Debug, Clone)]
+/// How often the key file is checked for changes.
+pub const RELOAD_EVERY: Duration = Duration::from_secs(1);
+
+/// The loaded key table, read again when the file changes.
+#[derive(Debug)]
 pub struct Keys {
-    by_key: HashMap<String, Caller>,
+    table: RwLock<Table>,
     pub path: PathBuf,
+}
+
+#[derive(Debug)]
+struct Table {
+    by_key: HashMap<String, Caller>,
+    /// The file's modification time and length when it was read.
+    version: Option<(SystemTime, u64)>,
+    checked: Instant,
+}
+
+fn version_of(path: &Path) -> Option<(SystemTime, u64)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.modified().ok()?, meta.len()))
+}
+
+fn read_table(path: &Path) -> Result<HashMap<String, Caller>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let file: KeyFile =
+        serde_json::from_str(&text).map_err(|e| format!("{} is not a valid key file: {e}", path.display()))?;
+    Ok(file.keys.into_iter().map(|e| (e.key, e.caller)).collect())
 }
 
 /// What loading found: the table, and the dev key if this start created it.
@@ -69,22 +96,53 @@ impl Keys {
             write_private(&path, &text)?;
             created_dev_key = Some(key);
         }
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let file: KeyFile =
-            serde_json::from_str(&text).map_err(|e| format!("{} is not a valid key file: {e}", path.display()))?;
-        let by_key = file.keys.into_iter().map(|e| (e.key, e.caller)).collect();
-        Ok(Loaded { keys: Keys { by_key, path }, created_dev_key })
+        let version = version_of(&path);
+        let by_key = read_table(&path)?;
+        let table = RwLock::new(Table { by_key, version, checked: Instant::now() });
+        Ok(Loaded { keys: Keys { table, path }, created_dev_key })
+    }
+
+    /// Reads the file again if it changed since it was last read (checked at most every
+    /// [`RELOAD_EVERY`]). A file that no longer parses is reported and the old table kept, so a
+    /// typo does not lock every team out.
+    fn refresh(&self) {
+        let stale = self.table.read().unwrap_or_else(|p| p.into_inner()).checked.elapsed() >= RELOAD_EVERY;
+        if !stale {
+            return;
+        }
+        let mut table = self.table.write().unwrap_or_else(|p| p.into_inner());
+        table.checked = Instant::now();
+        let version = version_of(&self.path);
+        if version == table.version {
+            return;
+        }
+        table.version = version;
+        match read_table(&self.path) {
+            Ok(by_key) => {
+                tracing::info!(keys = by_key.len(), "api-keys.json changed: keys reloaded");
+                table.by_key = by_key;
+            }
+            Err(e) => tracing::warn!(error = %e, "api-keys.json changed but cannot be read: keeping the keys in use"),
+        }
     }
 
     /// The caller a key belongs to.
-    pub fn caller(&self, key: &str) -> Option<&Caller> {
-        self.by_key.get(key)
+    pub fn caller(&self, key: &str) -> Option<Caller> {
+        self.refresh();
+        self.table.read().unwrap_or_else(|p| p.into_inner()).by_key.get(key).cloned()
+    }
+
+    /// Every key in the file (to recognise the runner tokens they minted).
+    pub fn all_keys(&self) -> Vec<String> {
+        self.refresh();
+        self.table.read().unwrap_or_else(|p| p.into_inner()).by_key.keys().cloned().collect()
     }
 
     /// Every distinct team in the file.
     pub fn teams(&self) -> Vec<Caller> {
+        let table = self.table.read().unwrap_or_else(|p| p.into_inner());
         let mut seen = std::collections::BTreeMap::new();
-        for caller in self.by_key.values() {
+        for caller in table.by_key.values() {
             seen.entry(caller.team_id.clone()).or_insert_with(|| caller.clone());
         }
         seen.into_values().collect()
@@ -92,7 +150,7 @@ impl Keys {
 }
 
 /// Writes a file readable by its owner only (it holds secrets).
-fn write_private(path: &Path, text: &str) -> Result<(), String> {
+pub fn write_private(path: &Path, text: &str) -> Result<(), String> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);

@@ -16,6 +16,7 @@ mod instances;
 mod keys;
 mod manager;
 mod routes;
+mod runner_tokens;
 mod serve;
 mod sessions;
 mod state;
@@ -50,7 +51,12 @@ async fn main() {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("FLOTILLA_LOG").unwrap_or_else(|_| "info".into()))
         .init();
 
+    // Everything the server writes (keys, database, bundles, instance files) is its own alone:
+    // files 0600 in 0700 directories. Apps and verifiers inherit the mask.
+    // SAFETY: umask(2) only sets the process's file mode mask; it cannot fail.
+    unsafe { libc::umask(0o077) };
     std::fs::create_dir_all(&config.data_dir)
+        .and_then(|()| std::fs::set_permissions(&config.data_dir, std::os::unix::fs::PermissionsExt::from_mode(0o700)))
         .unwrap_or_else(|e| fail(format!("cannot create {}: {e}", config.data_dir.display())));
     let loaded = keys::Keys::load_or_create(&config.data_dir).unwrap_or_else(|e| fail(e));
     let store = Arc::new(store::Store::open(&config.data_dir).unwrap_or_else(|e| fail(format!("database: {e}"))));
@@ -113,6 +119,9 @@ async fn main() {
         catalog,
         instances: instances.clone(),
         verifier,
+        runner_tokens: Arc::new(
+            runner_tokens::RunnerTokens::load_or_create(&config.data_dir).unwrap_or_else(|e| fail(e)),
+        ),
         sessions: Arc::new(sessions::Sessions::default()),
         events: events.clone(),
         static_root: config.static_root.clone(),

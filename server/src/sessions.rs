@@ -12,26 +12,34 @@ pub const SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
 /// Prefix that tells a session token from an API key.
 pub const PREFIX: &str = "fst_";
 
+/// A live session: who it acts for, the key that signed it in, and when it ends.
+struct Session {
+    caller: Caller,
+    key: String,
+    expires: Instant,
+}
+
 #[derive(Default)]
 pub struct Sessions {
-    tokens: Mutex<HashMap<String, (Caller, Instant)>>,
+    tokens: Mutex<HashMap<String, Session>>,
 }
 
 impl Sessions {
-    /// A new token for `caller`; expired tokens are dropped on the way.
-    pub fn issue(&self, caller: Caller) -> String {
+    /// A new token for `caller`, signed in with `key`; expired tokens are dropped on the way.
+    pub fn issue(&self, caller: Caller, key: &str) -> String {
         let token = format!("{PREFIX}{}", uuid::Uuid::new_v4().simple());
         let mut tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
-        tokens.retain(|_, (_, expires)| *expires > now);
-        tokens.insert(token.clone(), (caller, now + SESSION_TTL));
+        tokens.retain(|_, s| s.expires > now);
+        tokens.insert(token.clone(), Session { caller, key: key.to_string(), expires: now + SESSION_TTL });
         token
     }
 
-    /// The caller of a live token.
-    pub fn caller(&self, token: &str) -> Option<Caller> {
+    /// The caller of a live token and the key that signed it in (which must still be valid for
+    /// the session to be: see `auth::resolve`).
+    pub fn caller(&self, token: &str) -> Option<(Caller, String)> {
         let tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
-        tokens.get(token).filter(|(_, expires)| *expires > Instant::now()).map(|(c, _)| c.clone())
+        tokens.get(token).filter(|s| s.expires > Instant::now()).map(|s| (s.caller.clone(), s.key.clone()))
     }
 
     pub fn revoke(&self, token: &str) {
@@ -53,9 +61,9 @@ mod tests {
             profile_name: "p".into(),
             instance_limit: 1,
         };
-        let token = sessions.issue(caller.clone());
+        let token = sessions.issue(caller.clone(), "k");
         assert!(token.starts_with(PREFIX));
-        assert_eq!(sessions.caller(&token), Some(caller));
+        assert_eq!(sessions.caller(&token), Some((caller, "k".to_string())));
         sessions.revoke(&token);
         assert_eq!(sessions.caller(&token), None);
         assert_eq!(sessions.caller("fst_forged"), None);

@@ -16,6 +16,7 @@ pub struct AppState {
     pub catalog: Arc<Catalog>,
     pub instances: Arc<Instances>,
     pub verifier: Arc<Verifier>,
+    pub runner_tokens: Arc<crate::runner_tokens::RunnerTokens>,
     pub sessions: Arc<Sessions>,
     /// Live changes per team (`GET /v1/flotilla/events`).
     pub events: Arc<Events>,

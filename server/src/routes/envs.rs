@@ -1,5 +1,6 @@
 //! The catalog (`GET /v1/env/`, `GET /v1/env/{key}`), regions, and runs.
 use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
 use axum::Json;
 use serde_json::{json, Value};
 
@@ -74,6 +75,12 @@ pub async fn list_runs(
 }
 
 /// `GET /v1/runner-auth/token`: the token instance runners accept as `X-Runner-Token`.
-pub async fn runner_token(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
-    Ok(Json(json!({ "token": state.store.runner_token(&caller.team_id)? })))
+pub async fn runner_token(
+    State(state): State<AppState>,
+    _caller: Caller,
+    headers: HeaderMap,
+) -> ApiResult<Json<Value>> {
+    let credential = crate::auth::bearer(&headers).unwrap_or_default();
+    state.runner_tokens.prune(|c| crate::auth::resolve(&state, c).is_some());
+    Ok(Json(json!({ "token": state.runner_tokens.mint(credential) })))
 }

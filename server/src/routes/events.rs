@@ -60,11 +60,7 @@ const RECHECK: Duration = Duration::from_secs(30);
 
 impl Cursor {
     fn still_allowed(&self) -> bool {
-        if self.credential.starts_with(crate::sessions::PREFIX) {
-            self.state.sessions.caller(&self.credential).is_some()
-        } else {
-            self.state.keys.caller(&self.credential).is_some()
-        }
+        crate::auth::resolve(&self.state, &self.credential).is_some()
     }
 
     /// The next event of the team, waiting for one; `None` once the server shuts down or the

@@ -22,10 +22,10 @@ pub struct SignIn {
 /// `POST /v1/session {"api_key"}` -> `{"token", "expires_in", "team_name"}`. The token works as a
 /// bearer key for this team until it expires; the key itself never reaches the page again.
 pub async fn sign_in(State(state): State<AppState>, JsonBody(body): JsonBody<SignIn>) -> ApiResult<Json<Value>> {
-    let caller =
-        state.keys.caller(body.api_key.trim()).cloned().ok_or_else(|| ApiError::unauthorized("Invalid API key"))?;
+    let key = body.api_key.trim();
+    let caller = state.keys.caller(key).ok_or_else(|| ApiError::unauthorized("Invalid API key"))?;
     let team_name = caller.team_name.clone();
-    let token = state.sessions.issue(caller);
+    let token = state.sessions.issue(caller, key);
     Ok(Json(json!({ "token": token, "expires_in": SESSION_TTL.as_secs(), "team_name": team_name })))
 }
 

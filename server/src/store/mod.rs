@@ -4,7 +4,6 @@
 mod events;
 mod instances;
 mod tasks;
-mod teams;
 mod traces;
 
 use std::path::Path;
@@ -67,10 +66,8 @@ CREATE TABLE IF NOT EXISTS instances (
 );
 CREATE INDEX IF NOT EXISTS instances_by_team ON instances (team_id, status);
 CREATE INDEX IF NOT EXISTS instances_by_deadline ON instances (status, deadline);
-CREATE TABLE IF NOT EXISTS teams (
-    team_id      TEXT PRIMARY KEY,
-    runner_token TEXT NOT NULL
-);
+-- Permanent per-team runner tokens of earlier versions: they no longer open anything.
+DROP TABLE IF EXISTS teams;
 ";
 
 impl Store {

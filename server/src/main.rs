@@ -14,6 +14,7 @@ mod error;
 mod events;
 mod instances;
 mod keys;
+mod logging;
 mod manager;
 mod routes;
 mod runner_tokens;
@@ -45,11 +46,7 @@ async fn main() {
         }
         Err(e) => fail(format!("{e}\n\n{}", config::USAGE)),
     };
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("FLOTILLA_LOG").unwrap_or_else(|_| "info".into()))
-        .init();
+    logging::init();
 
     // Everything the server writes (keys, database, bundles, instance files) is its own alone:
     // files 0600 in 0700 directories. Apps and verifiers inherit the mask.

@@ -40,6 +40,16 @@ impl Server {
 
     /// [`Server::start`] with extra environment variables.
     pub fn start_with_env(dir: &Path, extra: &[&str], vars: &[(&str, &str)]) -> Server {
+        Server::spawn(dir, extra, vars, Stdio::null())
+    }
+
+    /// [`Server::start`] logging at `info` into `log`.
+    pub fn start_logging(dir: &Path, log: &Path) -> Server {
+        let file = std::fs::File::create(log).unwrap();
+        Server::spawn(dir, &[], &[("FLOTILLA_LOG", "info")], Stdio::from(file))
+    }
+
+    fn spawn(dir: &Path, extra: &[&str], vars: &[(&str, &str)], stderr: Stdio) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_flotilla-server"))
             .args(["--port", "0", "--data-dir"])
             .arg(dir)
@@ -48,7 +58,7 @@ impl Server {
             .env("FLOTILLA_LOG", "warn")
             .envs(vars.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("start flotilla-server");
         let stdout = child.stdout.take().unwrap();

@@ -1,5 +1,6 @@
 //! `GET /v1/tasks` (protocol §6.1).
 use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
 use serde_json::Value;
@@ -145,6 +146,37 @@ pub struct ImportRequest {
     output_json_schema: Option<Value>,
 }
 
+/// The most bytes of a task's prompt and of its verifier code.
+const MAX_TEXT_BYTES: usize = 256 * 1024;
+/// The most bytes of each of a task's JSON fields (metadata, env variables, output schema).
+const MAX_JSON_BYTES: usize = 64 * 1024;
+
+/// How many tasks a team may hold: `$FLOTILLA_MAX_TASKS_PER_TEAM`, default 10,000.
+fn max_tasks_per_team() -> i64 {
+    static MAX: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    *MAX.get_or_init(|| {
+        std::env::var("FLOTILLA_MAX_TASKS_PER_TEAM").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000)
+    })
+}
+
+/// 413 naming the first field past its limit.
+fn check_sizes(texts: &[(&str, Option<&str>)], values: &[(&str, Option<&Value>)]) -> ApiResult<()> {
+    let too_large = |field: &str, limit: usize| {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, format!("{field} is larger than {} KiB", limit / 1024))
+    };
+    for (field, text) in texts {
+        if text.is_some_and(|t| t.len() > MAX_TEXT_BYTES) {
+            return Err(too_large(field, MAX_TEXT_BYTES));
+        }
+    }
+    for (field, value) in values {
+        if value.is_some_and(|v| v.to_string().len() > MAX_JSON_BYTES) {
+            return Err(too_large(field, MAX_JSON_BYTES));
+        }
+    }
+    Ok(())
+}
+
 fn check_key(key: &str) -> ApiResult<()> {
     if key.trim().is_empty() || key.len() > 200 || key.chars().any(|c| c.is_control() || c == '/') {
         return Err(ApiError::bad_request("Task key must be 1-200 characters, without '/' or control characters"));
@@ -161,6 +193,22 @@ pub async fn import_task(
     check_key(&req.key)?;
     if req.prompt.trim().is_empty() {
         return Err(ApiError::bad_request("prompt must not be empty"));
+    }
+    check_sizes(
+        &[("prompt", Some(&req.prompt)), ("verifier_func", req.verifier_func.as_deref())],
+        &[
+            ("metadata", req.metadata.as_ref()),
+            ("env_variables", req.env_variables.as_ref()),
+            ("output_json_schema", req.output_json_schema.as_ref()),
+        ],
+    )?;
+    let limit = max_tasks_per_team();
+    if state.store.get_task(&caller.team_id, &req.key)?.is_none() && state.store.count_tasks(&caller.team_id)? >= limit
+    {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!("A team may hold at most {limit} tasks, and this one has {limit} tasks already"),
+        ));
     }
     let env_id = req.env_id.filter(|e| !e.is_empty()).ok_or_else(|| ApiError::bad_request("env_id is required"))?;
     if state.catalog.get(&env_id).is_none() {
@@ -218,6 +266,10 @@ pub async fn update_task(
     if req.prompt.as_deref().is_some_and(|p| p.trim().is_empty()) {
         return Err(ApiError::bad_request("prompt must not be empty"));
     }
+    check_sizes(
+        &[("prompt", req.prompt.as_deref()), ("verifier_code", req.verifier_code.as_deref())],
+        &[("metadata", req.metadata.as_ref())],
+    )?;
     let found = state.store.update_task(
         &caller.team_id,
         &task_key,

@@ -58,6 +58,12 @@ pub async fn execute(
         return Err(ApiError::bad_request("function_name must be a Python identifier"));
     }
     match &req.bundle {
+        Some(bundle) if bundle.len() > crate::verify::MAX_BUNDLE_BYTES / 3 * 4 + 8 => {
+            return Err(ApiError::new(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                format!("bundle is larger than {} MiB", crate::verify::MAX_BUNDLE_BYTES >> 20),
+            ))
+        }
         Some(bundle) => {
             state.verifier.store_bundle(&caller.team_id, &req.sha256, bundle).map_err(ApiError::bad_request)?
         }

@@ -157,6 +157,11 @@ impl Store {
         Ok(())
     }
 
+    /// How many tasks a team holds.
+    pub fn count_tasks(&self, team_id: &str) -> rusqlite::Result<i64> {
+        self.conn().query_row("SELECT COUNT(*) FROM tasks WHERE team_id = ?1", params![team_id], |r| r.get(0))
+    }
+
     /// Changes a task's prompt, verifier code or metadata; returns whether the task exists.
     pub fn update_task(
         &self,

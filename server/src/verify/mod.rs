@@ -43,9 +43,27 @@ pub struct Job<'a> {
     pub instance_id: &'a str,
 }
 
+/// The largest bundle (zip) accepted.
+pub const MAX_BUNDLE_BYTES: usize = 4 << 20;
+/// Bundles kept per team; past this the least recently stored go (a client re-uploads them).
+const MAX_BUNDLES_PER_TEAM: usize = 1000;
+
 /// Whether `s` is a sha256 in hex.
 pub fn is_sha256(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Removes the oldest files of `dir` past the first `keep`.
+fn evict_oldest(dir: &Path, keep: usize) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut files: Vec<_> =
+        entries.flatten().filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path()))).collect();
+    if files.len() > keep {
+        files.sort();
+        for (_, path) in &files[..files.len() - keep] {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 impl Verifier {
@@ -110,7 +128,9 @@ impl Verifier {
         std::fs::create_dir_all(dir)
             .and_then(|_| std::fs::write(&tmp, &bytes))
             .and_then(|_| std::fs::rename(&tmp, &path))
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        evict_oldest(dir, MAX_BUNDLES_PER_TEAM);
+        Ok(())
     }
 
     /// Whether `token` is the runner token of a verification running against `instance_id`.

@@ -1,0 +1,72 @@
+//! What a team can store is bounded: a task's prompt, verifier code and JSON fields, the number
+//! of its tasks, the size of a verifier bundle. Written before the limits, red then.
+mod support;
+
+use base64::Engine;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use support::*;
+
+fn task(key: &str) -> Value {
+    json!({ "key": key, "prompt": "p", "env_id": "helpdesk", "verifier_func": "def verify(env):\n    return 1\n" })
+}
+
+async fn refused(client: &Client, method: &str, path: &str, body: Value, field: &str) {
+    let (status, answer) = client.send(method, path, Some(body), None).await;
+    assert_eq!(status, 413, "{answer:.300}");
+    assert!(answer["detail"].as_str().unwrap().contains(field), "the detail names {field}: {answer:.300}");
+}
+
+#[tokio::test]
+async fn a_tasks_text_fields_are_bounded_on_import_and_on_update() {
+    let server = Server::start(&data_dir(), &[]);
+    let a = server.client(KEY_A);
+    let big = "x".repeat(300 * 1024);
+    for (field, value) in [
+        ("prompt", json!(big)),
+        ("verifier_func", json!(format!("def verify(env):\n    return 1\n#{big}"))),
+        ("metadata", json!({ "blob": "y".repeat(100 * 1024) })),
+        ("env_variables", json!({ "BLOB": "y".repeat(100 * 1024) })),
+        ("output_json_schema", json!({ "description": "y".repeat(100 * 1024) })),
+    ] {
+        let mut body = task("bounded");
+        body[field] = value;
+        refused(&a, "POST", "/v1/tasks", body, field).await;
+    }
+    assert_eq!(a.post("/v1/tasks", task("bounded")).await.0, 200);
+    refused(&a, "PUT", "/v1/tasks/bounded", json!({ "prompt": big }), "prompt").await;
+    refused(&a, "PUT", "/v1/tasks/bounded", json!({ "verifier_code": big }), "verifier").await;
+    refused(&a, "PUT", "/v1/tasks/bounded", json!({ "metadata": { "blob": "y".repeat(100 * 1024) } }), "metadata")
+        .await;
+    assert_eq!(a.get("/v1/tasks/bounded").await.1["prompt"], json!("p"), "nothing was half-changed");
+}
+
+#[tokio::test]
+async fn a_team_holds_a_bounded_number_of_tasks() {
+    let server = Server::start_with_env(&data_dir(), &[], &[("FLOTILLA_MAX_TASKS_PER_TEAM", "12")]);
+    let a = server.client(KEY_A);
+    let existing = a.get("/v1/tasks").await.1["total"].as_u64().unwrap() as usize;
+    assert!(existing < 12, "the demo tasks fit under the test's limit");
+    for i in existing..12 {
+        assert_eq!(a.post("/v1/tasks", task(&format!("t{i}"))).await.0, 200);
+    }
+    let (status, answer) = a.post("/v1/tasks", task("one-too-many")).await;
+    assert_eq!(status, 403, "{answer}");
+    assert!(answer["detail"].as_str().unwrap().contains("12 tasks"), "{answer}");
+    assert_eq!(a.post("/v1/tasks", task("t11")).await.0, 200, "updating an existing task still works");
+    assert_eq!(server.client(KEY_B).post("/v1/tasks", task("b0")).await.0, 200, "other teams are not affected");
+}
+
+#[tokio::test]
+async fn a_verifier_bundle_is_bounded() {
+    let server = Server::start(&data_dir(), &[]);
+    let a = server.client(KEY_A);
+    let instance = a.make(json!({})).await;
+    let bytes: Vec<u8> = (0..6 * 1024 * 1024u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let body = json!({
+        "key": "big-bundle", "sha256": hex::encode(Sha256::digest(&bytes)), "args": "", "function_name": "verify",
+        "args_array": [{ "env": instance }], "timeout": 5,
+        "bundle": base64::engine::general_purpose::STANDARD.encode(&bytes),
+    });
+    refused(&a, "POST", "/v1/verifiers/execute", body, "bundle").await;
+}

@@ -133,7 +133,11 @@ async fn verifier_inputs_are_checked() {
     assert_eq!((s, v), (200, json!({ "success": false })), "unknown bundles are 200 false, not 404");
     let (s, v) = a.get("/v1/verifiers/check?sha256=../../etc").await;
     assert_detail(s, &v, 400);
-    let exec = json!({ "key": "k", "sha256": "ab".repeat(32), "args": "", "args_array": [{ "env": "x" }], "function_name": "verify" });
+    let bogus = json!({ "key": "k", "sha256": "ab".repeat(32), "args": "", "args_array": [{ "env": "x" }], "function_name": "verify" });
+    let (s, v) = a.post("/v1/verifiers/execute", bogus).await;
+    assert_detail(s, &v, 404);
+    let instance = a.make(json!({})).await;
+    let exec = json!({ "key": "k", "sha256": "ab".repeat(32), "args": "", "args_array": [{ "env": instance }], "function_name": "verify" });
     let (s, v) = a.post("/v1/verifiers/execute", exec.clone()).await;
     assert_detail(s, &v, 400);
     assert!(

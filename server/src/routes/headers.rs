@@ -21,6 +21,9 @@ fn is_app(path: &str) -> bool {
 pub async fn security_headers(request: Request, next: Next) -> Response {
     let app = is_app(request.uri().path());
     let mut response = next.run(request).await;
+    if !app && response.status().is_client_error() {
+        response = json_error(response).await;
+    }
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
@@ -32,6 +35,31 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
     response
+}
+
+/// The most bytes of a plain-text error that are kept when it is turned into JSON.
+const MAX_PLAIN_ERROR: usize = 4096;
+
+/// An error answer that is not JSON (an extractor's rejection, a layer's 413) as
+/// `{"detail": <its text>}`, so every error a client gets has the same shape. An app's own
+/// answers pass untouched.
+async fn json_error(response: Response) -> Response {
+    let is_json =
+        response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = match axum::body::to_bytes(body, MAX_PLAIN_ERROR).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).trim().to_string(),
+        Err(_) => String::new(),
+    };
+    let detail =
+        if text.is_empty() { parts.status.canonical_reason().unwrap_or("Bad request").to_string() } else { text };
+    let body = serde_json::json!({ "detail": detail }).to_string();
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 #[cfg(test)]

@@ -57,6 +57,20 @@ pub async fn execute(
     if !req.function_name.chars().all(|c| c.is_alphanumeric() || c == '_') || req.function_name.is_empty() {
         return Err(ApiError::bad_request("function_name must be a Python identifier"));
     }
+    let instance_id = req
+        .args_array
+        .last()
+        .and_then(|m| m.get("env"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::bad_request("args_array must end with the {\"env\": instance_id} marker"))?;
+    let instance = state
+        .store
+        .get_instance(&caller.team_id, instance_id)?
+        .ok_or_else(|| ApiError::not_found(format!("Instance '{instance_id}' not found")))?;
+    if instance.status != "running" {
+        return Err(ApiError::bad_request(format!("Instance '{instance_id}' is {}, not running", instance.status)));
+    }
+    // The bundle is kept only for a call that can run: nothing is stored for a bogus instance.
     match &req.bundle {
         Some(bundle) if bundle.len() > crate::verify::MAX_BUNDLE_BYTES / 3 * 4 + 8 => {
             return Err(ApiError::new(
@@ -71,19 +85,6 @@ pub async fn execute(
             return Err(ApiError::bad_request("Bundle not found"))
         }
         None => {}
-    }
-    let instance_id = req
-        .args_array
-        .last()
-        .and_then(|m| m.get("env"))
-        .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::bad_request("args_array must end with the {\"env\": instance_id} marker"))?;
-    let instance = state
-        .store
-        .get_instance(&caller.team_id, instance_id)?
-        .ok_or_else(|| ApiError::not_found(format!("Instance '{instance_id}' not found")))?;
-    if instance.status != "running" {
-        return Err(ApiError::bad_request(format!("Instance '{instance_id}' is {}, not running", instance.status)));
     }
     let timeout = req.timeout.unwrap_or(30).clamp(1, MAX_TIMEOUT_SECONDS);
     let job = Job {

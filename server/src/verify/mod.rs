@@ -45,24 +45,36 @@ pub struct Job<'a> {
 
 /// The largest bundle (zip) accepted.
 pub const MAX_BUNDLE_BYTES: usize = 4 << 20;
-/// Bundles kept per team; past this the least recently stored go (a client re-uploads them).
-const MAX_BUNDLES_PER_TEAM: usize = 1000;
+/// Bundles kept per team, by count and bytes; past either the least recently stored go (a
+/// client re-uploads a bundle the server no longer has).
+const MAX_BUNDLES_PER_TEAM: usize = 200;
+const MAX_BUNDLE_BYTES_PER_TEAM: u64 = 64 << 20;
 
 /// Whether `s` is a sha256 in hex.
 pub fn is_sha256(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// Removes the oldest files of `dir` past the first `keep`.
-fn evict_oldest(dir: &Path, keep: usize) {
+/// Removes the oldest files of `dir` until at most `count` files of at most `bytes` remain.
+fn evict_oldest(dir: &Path, count: usize, bytes: u64) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
-    let mut files: Vec<_> =
-        entries.flatten().filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path()))).collect();
-    if files.len() > keep {
-        files.sort();
-        for (_, path) in &files[..files.len() - keep] {
-            let _ = std::fs::remove_file(path);
+    let mut files: Vec<_> = entries
+        .flatten()
+        .filter_map(|e| {
+            let meta = e.metadata().ok()?;
+            Some((meta.modified().ok()?, meta.len(), e.path()))
+        })
+        .collect();
+    files.sort();
+    let mut total: u64 = files.iter().map(|(_, len, _)| len).sum();
+    let mut left = files.len();
+    for (_, len, path) in files {
+        if left <= count && total <= bytes {
+            break;
         }
+        let _ = std::fs::remove_file(path);
+        total -= len;
+        left -= 1;
     }
 }
 
@@ -86,7 +98,7 @@ impl Verifier {
             tracing::warn!("verifiers run WITHOUT a sandbox (install bubblewrap, or see --verifier-sandbox)");
         }
         let pool = sandbox::Runtime::probe(&settings.python).map(|runtime| {
-            let cgroups = bwrap.as_ref().and_then(|_| cgroup::PidsCgroups::create());
+            let cgroups = bwrap.as_ref().and_then(|_| cgroup::Cgroups::create());
             let launch = sandbox::Launch { bwrap, runtime, gate_dir, scratch, cgroups };
             pool::Pool::new(launch, settings.workers, settings.queue)
         });
@@ -129,7 +141,7 @@ impl Verifier {
             .and_then(|_| std::fs::write(&tmp, &bytes))
             .and_then(|_| std::fs::rename(&tmp, &path))
             .map_err(|e| e.to_string())?;
-        evict_oldest(dir, MAX_BUNDLES_PER_TEAM);
+        evict_oldest(dir, MAX_BUNDLES_PER_TEAM, MAX_BUNDLE_BYTES_PER_TEAM);
         Ok(())
     }
 
@@ -180,7 +192,7 @@ impl Verifier {
         });
         let scope = (job.team_id.to_string(), job.instance_id.to_string());
         self.tokens.lock().unwrap_or_else(|p| p.into_inner()).insert(token.clone(), scope);
-        let answer = pool.run(&line, job.timeout).await;
+        let answer = pool.run(job.team_id, &line, job.timeout).await;
         self.tokens.lock().unwrap_or_else(|p| p.into_inner()).remove(&token);
         answer
     }

@@ -1,7 +1,10 @@
 //! A bounded pool of warm verifier workers (`worker.py`, fleet-python already imported). A job
-//! takes an idle worker, or waits for one in a bounded queue; past the queue it is refused
-//! ([`PoolError::Busy`], answered 429). A worker that times out, crashes or answers nonsense is
-//! killed with its whole sandbox and replaced in the background.
+//! takes an idle worker, or waits for one in a bounded queue; past the queue, or past its team's
+//! share of workers and queue (so one team cannot lock the others out), it is refused
+//! ([`PoolError::Busy`], answered 429). A worker that times out, crashes or answers anything
+//! but its answer to this job (checked by a nonce) is killed with its whole sandbox and replaced
+//! in the background.
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -37,7 +40,7 @@ struct Worker {
     child: Child,
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
-    cgroup: Option<PathBuf>,
+    cgroups: Vec<PathBuf>,
 }
 
 impl Worker {
@@ -45,12 +48,12 @@ impl Worker {
         let mut cmd = launch.command(WORKER);
         let confined = launch.confine(&mut cmd);
         let spawned = cmd.spawn();
-        let cgroup = confined.map(|(dir, _procs)| dir);
+        let cgroups = confined.map(|groups| groups.dirs).unwrap_or_default();
         let mut child = spawned.map_err(|e| format!("could not start a verifier worker: {e}"))?;
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             return Err("a verifier worker has no pipes".into());
         };
-        let mut worker = Worker { child, stdin, stdout: BufReader::new(stdout), cgroup };
+        let mut worker = Worker { child, stdin, stdout: BufReader::new(stdout), cgroups };
         match tokio::time::timeout(STARTUP_TIMEOUT, worker.read_line()).await {
             Ok(Ok(Value::Object(ready))) if ready.get("ready") == Some(&Value::Bool(true)) => Ok(worker),
             _ => {
@@ -71,6 +74,9 @@ impl Worker {
     }
 
     async fn run(&mut self, job: &Value, timeout: Duration) -> Result<Value, PoolError> {
+        let nonce = uuid::Uuid::new_v4().simple().to_string();
+        let mut job = job.clone();
+        job["nonce"] = Value::String(nonce.clone());
         let mut line = job.to_string().into_bytes();
         line.push(b'\n');
         let exchange = async {
@@ -81,17 +87,22 @@ impl Worker {
         match tokio::time::timeout(timeout, exchange).await {
             Err(_) => Err(PoolError::TimedOut),
             Ok(Err(e)) => Err(PoolError::Crashed(e)),
-            Ok(Ok(answer @ Value::Object(_))) => Ok(answer),
-            // The worker writes an object; anything else means the verifier tampered with it.
-            Ok(Ok(_)) => Err(PoolError::Crashed("the verifier's answer was not a JSON object".into())),
+            Ok(Ok(line)) if line.get("nonce").and_then(Value::as_str) != Some(nonce.as_str()) => {
+                Err(PoolError::Crashed("the verifier worker answered out of turn; it was replaced".into()))
+            }
+            Ok(Ok(mut line)) => match line["answer"].take() {
+                answer @ Value::Object(_) => Ok(answer),
+                // The worker writes an object; anything else means the verifier tampered with it.
+                _ => Err(PoolError::Crashed("the verifier's answer was not a JSON object".into())),
+            },
         }
     }
 
-    /// Kills the worker (and with it its sandbox and every process in it) and removes its cgroup.
+    /// Kills the worker (and with it its sandbox and every process in it) and removes its cgroups.
     async fn retire(mut self) {
         let _ = self.child.kill().await;
-        if let Some(dir) = self.cgroup.take() {
-            // The cgroup empties once the sandbox's processes are reaped; wait for that briefly.
+        for dir in std::mem::take(&mut self.cgroups) {
+            // A cgroup empties once the sandbox's processes are reaped; wait for that briefly.
             for _ in 0..50 {
                 if std::fs::remove_dir(&dir).is_ok() {
                     break;
@@ -110,6 +121,26 @@ pub struct Pool {
     idle: Mutex<Vec<Worker>>,
     slots: Semaphore,
     waiting: AtomicUsize,
+    /// Jobs running or waiting, per team.
+    per_team: Mutex<HashMap<String, usize>>,
+}
+
+/// Holds a team's place in the pool; gives it back when dropped.
+struct TeamShare<'a> {
+    pool: &'a Pool,
+    team: String,
+}
+
+impl Drop for TeamShare<'_> {
+    fn drop(&mut self) {
+        let mut per_team = self.pool.per_team.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = per_team.get_mut(&self.team) {
+            *n -= 1;
+            if *n == 0 {
+                per_team.remove(&self.team);
+            }
+        }
+    }
 }
 
 impl Pool {
@@ -122,7 +153,23 @@ impl Pool {
             idle: Mutex::new(Vec::new()),
             slots: Semaphore::new(size),
             waiting: AtomicUsize::new(0),
+            per_team: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// How many jobs one team may have running or waiting: the workers and half the queue.
+    fn team_share(&self) -> usize {
+        self.size + self.queue_limit.div_ceil(2)
+    }
+
+    fn join_team(&self, team: &str) -> Option<TeamShare<'_>> {
+        let mut per_team = self.per_team.lock().unwrap_or_else(|p| p.into_inner());
+        let n = per_team.entry(team.to_string()).or_insert(0);
+        if *n >= self.team_share() {
+            return None;
+        }
+        *n += 1;
+        Some(TeamShare { pool: self, team: team.to_string() })
     }
 
     /// Starts the pool's workers in the background.
@@ -157,8 +204,9 @@ impl Pool {
         }
     }
 
-    /// Runs `job` on a warm worker, waiting at most `timeout` for its answer.
-    pub async fn run(self: &Arc<Self>, job: &Value, timeout: Duration) -> Result<Value, PoolError> {
+    /// Runs `team`'s `job` on a warm worker, waiting at most `timeout` for its answer.
+    pub async fn run(self: &Arc<Self>, team: &str, job: &Value, timeout: Duration) -> Result<Value, PoolError> {
+        let _share = self.join_team(team).ok_or(PoolError::Busy)?;
         let _slot = match self.slots.try_acquire() {
             Ok(slot) => slot,
             Err(_) => {

@@ -6,9 +6,8 @@
 //! `/usr`, the Python runtime (read-only), a fresh `/proc` and `/dev`, a size-capped tmpfs `/tmp`
 //! as its scratch dir, and the manager socket: no data dir, no home, no other team's bundles, and
 //! no network (its only way out is the manager-only socket). Every capability is dropped and the
-//! environment is cleared. Where a pids cgroup can be created (cgroup v1 `pids`, or a delegated
-//! v2 tree), each worker gets its own with [`MAX_PROCESSES`].
-use std::os::fd::AsRawFd;
+//! environment is cleared; only the capped `/tmp` and `/dev/shm` are writable. Where cgroups can
+//! be created, each worker gets its own (see [`crate::verify::cgroup`]).
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
@@ -18,8 +17,9 @@ pub const MAX_MEMORY: u64 = 1 << 30;
 pub const MAX_PROCESSES: u64 = 128;
 /// The most bytes a bundle may expand to, and the largest file a verifier may write.
 pub const MAX_EXTRACTED: u64 = 64 << 20;
-/// The size of a sandboxed worker's scratch tmpfs.
+/// The size of a sandboxed worker's scratch tmpfs, and of its /dev/shm.
 const SCRATCH_BYTES: u64 = 160 << 20;
+const SHM_BYTES: u64 = 16 << 20;
 /// Stdout characters kept per run, and JSON bytes of a result.
 pub const MAX_STDOUT: usize = 1 << 20;
 pub const MAX_RESULT: usize = 1 << 20;
@@ -84,7 +84,7 @@ pub struct Launch {
     pub gate_dir: PathBuf,
     /// Where an unsandboxed worker makes its work dirs.
     pub scratch: PathBuf,
-    pub cgroups: Option<crate::verify::cgroup::PidsCgroups>,
+    pub cgroups: Option<crate::verify::cgroup::Cgroups>,
 }
 
 /// Where the manager socket appears inside the sandbox.
@@ -159,32 +159,36 @@ impl Launch {
                 args.extend(["--ro-bind".into(), p.clone(), p]);
             }
         }
-        args.extend(["--proc", "/proc", "--dev", "/dev", "--size"].map(String::from));
-        args.extend([SCRATCH_BYTES.to_string(), "--tmpfs".into(), "/tmp".into()]);
+        args.extend(["--proc", "/proc", "--dev", "/dev"].map(String::from));
+        args.extend(["--size".into(), SHM_BYTES.to_string(), "--tmpfs".into(), "/dev/shm".into()]);
+        args.extend(["--size".into(), SCRATCH_BYTES.to_string(), "--tmpfs".into(), "/tmp".into()]);
         let gate = self.gate_dir.display().to_string();
         args.extend(["--ro-bind".into(), gate, GATE_IN_SANDBOX.into()]);
+        // Nothing but /tmp and /dev/shm (both capped, both emptied after each job) is writable.
+        args.extend(["--remount-ro", "/dev", "--remount-ro", "/"].map(String::from));
         args.extend(["--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin", "--setenv", "HOME", "/tmp"].map(String::from));
         args.extend(["--chdir", "/tmp"].map(String::from));
         args
     }
 
-    /// Puts the worker `cmd` will start into its own pids cgroup, if there are any; answers the
-    /// cgroup's directory (to remove once the worker is gone) and its `cgroup.procs`, which must
-    /// stay open until the worker is spawned.
-    pub fn confine(&self, cmd: &mut tokio::process::Command) -> Option<(PathBuf, std::fs::File)> {
-        let (dir, procs) = self.cgroups.as_ref()?.make_one()?;
-        let fd = procs.as_raw_fd();
-        // SAFETY: between fork and exec only write(2) on an fd opened before the fork runs; it
-        // allocates nothing and takes no lock. `procs` stays open until the spawn returns.
+    /// Puts the worker `cmd` will start into its own cgroups, if there are any (see
+    /// [`crate::verify::cgroup`]); the groups must outlive the spawn.
+    pub fn confine(&self, cmd: &mut tokio::process::Command) -> Option<crate::verify::cgroup::WorkerGroups> {
+        let groups = self.cgroups.as_ref()?.make_one();
+        let fds = groups.procs_fds();
+        // SAFETY: between fork and exec only write(2) on fds opened before the fork runs; it
+        // allocates nothing and takes no lock. The fds stay open until the spawn returns.
         unsafe {
             cmd.pre_exec(move || {
                 let zero = b"0\n";
-                if libc::write(fd, zero.as_ptr().cast(), zero.len()) < 0 {
-                    return Err(std::io::Error::last_os_error());
+                for &fd in &fds {
+                    if libc::write(fd, zero.as_ptr().cast(), zero.len()) < 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
                 }
                 Ok(())
             });
         }
-        Some((dir, procs))
+        Some(groups)
     }
 }

@@ -10,6 +10,7 @@ killed and the scratch dir is emptied, so nothing of one job meets the next.
 import asyncio
 import base64
 import contextlib
+import ctypes
 import importlib.util
 import inspect
 import io
@@ -208,10 +209,11 @@ def sweep(work):
         with contextlib.suppress(ChildProcessError):
             while os.waitpid(-1, os.WNOHANG)[0]:
                 pass
-        for name in os.listdir(SCRATCH):
-            shutil.rmtree(os.path.join(SCRATCH, name), ignore_errors=True)
-            with contextlib.suppress(OSError):
-                os.unlink(os.path.join(SCRATCH, name))
+        for scratch in (SCRATCH, "/dev/shm"):
+            for name in os.listdir(scratch):
+                shutil.rmtree(os.path.join(scratch, name), ignore_errors=True)
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(scratch, name))
     shutil.rmtree(work, ignore_errors=True)
 
 
@@ -247,7 +249,17 @@ def serve_one(job, port):
         return {"success": False, "result": None, "stdout": "", "error": {"type": "VerifierCrashed", "message": message}}
 
 
+def untouchable():
+    """Makes this process non-dumpable: a job's child (same user, no capabilities) can then neither
+    ptrace it nor open its /proc files (memory, stdin, stdout), so no job can read or steer the
+    jobs that come after it on this worker."""
+    PR_SET_DUMPABLE = 4
+    if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
+
+
 def main():
+    untouchable()
     helpers()
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
@@ -258,8 +270,12 @@ def main():
     answers.write(b'{"ready": true}\n')
     answers.flush()
     for line in sys.stdin.buffer:
-        answer = serve_one(json.loads(line), port)
-        answers.write(json.dumps(answer).encode() + b"\n")
+        job = json.loads(line)
+        # The server checks the nonce comes back: a line that is not this worker's answer to
+        # this job (forged, or late) ends the worker.
+        nonce = job.pop("nonce")
+        answer = serve_one(job, port)
+        answers.write(json.dumps({"nonce": nonce, "answer": answer}).encode() + b"\n")
         answers.flush()
 
 

@@ -19,7 +19,7 @@ const key = 'flt_bench_verify';
 const server = await startServer({
   dataDir: mkdtempSync(join(tmpdir(), 'flotilla-bench-verify-')),
   keys: [{ key, team_id: 'v', team_name: 'V', profile_id: 'p', profile_name: 'p', instance_limit: 10 }],
-  args: ['--verifier-sandbox', 'bwrap'],
+  args: ['--sandbox', 'bwrap'],
 });
 const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
 

@@ -24,6 +24,10 @@ pub enum Runtime {
         /// Polled until it answers 2xx; the instance is `running` from then on.
         #[serde(default = "default_health_path")]
         health_path: String,
+        /// The catalog file's directory: in a sandbox the app sees it read-only (its code lives
+        /// there), besides its instance dir. Set when the catalog is loaded.
+        #[serde(skip)]
+        root: PathBuf,
     },
 }
 
@@ -88,12 +92,17 @@ impl Catalog {
     }
 
     /// Reads a catalog file; relative seed paths are resolved against the file's directory. The
-    /// built-in demo is added unless the file defines `helpdesk` itself.
-    pub fn load(path: &Path, demo_seed: &Path) -> Result<Catalog, String> {
+    /// built-in demo is added unless the file defines `helpdesk` itself. Command apps see the
+    /// file's directory, so it must not hold the data dir (its keys).
+    pub fn load(path: &Path, demo_seed: &Path, data_dir: &Path) -> Result<Catalog, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let file: CatalogFile =
             serde_json::from_str(&text).map_err(|e| format!("{} is not a valid catalog: {e}", path.display()))?;
-        let base = path.parent().unwrap_or(Path::new("."));
+        let base = std::path::absolute(path.parent().unwrap_or(Path::new(".")))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let base = base.canonicalize().unwrap_or(base);
+        let data = std::path::absolute(data_dir).map_err(|e| format!("{}: {e}", data_dir.display()))?;
+        let data = data.canonicalize().unwrap_or(data);
         let mut environments = file.environments;
         for env in &mut environments {
             if !env.versions.contains_key(&env.default_version) {
@@ -103,6 +112,18 @@ impl Catalog {
                 ));
             }
             for version in env.versions.values_mut() {
+                if let Runtime::Command { root, .. } = &mut version.runtime {
+                    if data.starts_with(&base) {
+                        return Err(format!(
+                            "environment {}: command apps see the catalog's directory {}, which holds the data \
+                             dir {} (every team's key): keep the catalog in a directory of its own",
+                            env.env_key,
+                            base.display(),
+                            data.display()
+                        ));
+                    }
+                    root.clone_from(&base);
+                }
                 for seed in version.seeds.values_mut() {
                     if seed.is_relative() {
                         *seed = base.join(&*seed);
@@ -167,7 +188,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("flotilla-cat-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("c.json"), json).unwrap();
-        let c = Catalog::load(&dir.join("c.json"), Path::new("/tmp/s.db")).unwrap();
+        let c = Catalog::load(&dir.join("c.json"), Path::new("/tmp/s.db"), Path::new("/nonexistent/data")).unwrap();
         let v = &c.get("notes").unwrap().versions["v1"];
         assert!(matches!(&v.runtime, Runtime::Command { health_path, .. } if health_path == "/health"));
         assert_eq!(v.seed_for(Some("empty")).unwrap().1, &dir.join("empty.db"));

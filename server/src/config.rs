@@ -20,8 +20,8 @@ pub struct Config {
     pub static_root: Option<PathBuf>,
     /// Other origins whose pages may call the API (CORS); none by default.
     pub cors_origins: Vec<String>,
-    /// How verifiers are isolated (`auto`: bubblewrap when installed).
-    pub verifier_sandbox: crate::verify::sandbox::Mode,
+    /// How verifiers and command apps are isolated (`auto`: bubblewrap when installed).
+    pub sandbox: crate::sandbox::Mode,
     /// Warm verifier workers, and verifications that may wait for one.
     pub verifier_workers: usize,
     pub verifier_queue: usize,
@@ -32,7 +32,7 @@ flotilla-server: a local Fleet-compatible server
 
 USAGE: flotilla-server [--host HOST] [--port PORT] [--data-dir DIR] [--environments FILE]
                        [--min-heartbeat-interval SECONDS] [--python PATH] [--static-root DIR]
-                       [--cors-origin ORIGIN]... [--verifier-sandbox auto|bwrap|off]
+                       [--cors-origin ORIGIN]... [--sandbox auto|bwrap|off]
                        [--verifier-workers N] [--verifier-queue N]
 
   --host HOST                  address to bind (default 127.0.0.1)
@@ -45,8 +45,9 @@ USAGE: flotilla-server [--host HOST] [--port PORT] [--data-dir DIR] [--environme
   --static-root DIR            serve the playground (DIR/www at /, DIR/js and DIR/dist/web at /sdk/)
   --cors-origin ORIGIN         let pages of ORIGIN (e.g. http://localhost:5173) call the API;
                                repeat for more (default: none but this server's own pages)
-  --verifier-sandbox MODE      auto: run verifiers in bubblewrap when it is installed (default);
-                               bwrap: refuse to start without it; off: no sandbox (trusted use)
+  --sandbox MODE               auto: run verifiers and command apps in bubblewrap when it is
+                               installed (default); bwrap: refuse to start without it;
+                               off: no sandbox (trusted use only)
   --verifier-workers N         warm verifier workers, 1-64 (default 2)
   --verifier-queue N           verifications that may wait for a worker before 429 (default 32)
 ";
@@ -63,7 +64,7 @@ impl Config {
             python: None,
             static_root: None,
             cors_origins: Vec::new(),
-            verifier_sandbox: crate::verify::sandbox::Mode::Auto,
+            sandbox: crate::sandbox::Mode::Auto,
             verifier_workers: 2,
             verifier_queue: 32,
         };
@@ -96,7 +97,7 @@ impl Config {
                     }
                     config.cors_origins.push(origin)
                 }
-                "--verifier-sandbox" => config.verifier_sandbox = crate::verify::sandbox::Mode::parse(&value()?)?,
+                "--sandbox" => config.sandbox = crate::sandbox::Mode::parse(&value()?)?,
                 "--verifier-workers" => {
                     config.verifier_workers = value()?
                         .parse()

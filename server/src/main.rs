@@ -18,6 +18,7 @@ mod logging;
 mod manager;
 mod routes;
 mod runner_tokens;
+mod sandbox;
 mod serve;
 mod sessions;
 mod state;
@@ -59,22 +60,24 @@ async fn main() {
     let store = Arc::new(store::Store::open(&config.data_dir).unwrap_or_else(|e| fail(format!("database: {e}"))));
     let demo_seed = demo::seed::ensure_seed(&config.data_dir.join("seeds")).unwrap_or_else(|e| fail(e));
     let catalog = Arc::new(match &config.environments {
-        Some(path) => catalog::Catalog::load(path, &demo_seed).unwrap_or_else(|e| fail(e)),
+        Some(path) => catalog::Catalog::load(path, &demo_seed, &config.data_dir).unwrap_or_else(|e| fail(e)),
         None => catalog::Catalog::builtin(&demo_seed),
     });
     let events = Arc::new(events::Events::new(store.clone()));
+    let bwrap = config.sandbox.resolve().unwrap_or_else(|e| fail(e));
     let instances = Arc::new(instances::Instances::new(
         store.clone(),
         catalog.clone(),
         events.clone(),
         &config.data_dir,
         config.min_heartbeat_interval,
+        bwrap.clone(),
     ));
     instances.revive().unwrap_or_else(|e| fail(format!("reviving instances: {:?}", e.detail)));
     let gate_dir = verify::gate::directory(&config.data_dir).unwrap_or_else(|e| fail(format!("manager socket: {e}")));
     let settings = verify::Settings {
         python: config.python(),
-        sandbox: config.verifier_sandbox,
+        bwrap: bwrap.clone(),
         workers: config.verifier_workers,
         queue: config.verifier_queue,
     };

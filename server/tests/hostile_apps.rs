@@ -24,7 +24,7 @@ fn catalog(dir: &Path, command: Value) -> PathBuf {
 #[tokio::test]
 async fn variables_that_change_what_runs_or_what_it_reads_are_refused_by_name() {
     let dir = data_dir();
-    let web = dir.join("www");
+    let web = dir.join("catalog").join("www");
     std::fs::create_dir_all(&web).unwrap();
     let command = json!(["python3", "-m", "http.server", "{port}", "--bind", "127.0.0.1", "--directory", web]);
     let server = Server::start(&dir, &["--environments", catalog(&dir, command).to_str().unwrap()]);
@@ -55,10 +55,40 @@ async fn variables_that_change_what_runs_or_what_it_reads_are_refused_by_name() 
 }
 
 #[tokio::test]
+async fn an_app_sees_its_instance_dir_and_catalog_only_and_none_of_the_servers_environment() {
+    let dir = data_dir();
+    let keys = dir.join("api-keys.json");
+    let web = dir.join("catalog").join("www");
+    std::fs::create_dir_all(&web).unwrap();
+    let script = format!(
+        "env > env.txt; cat {keys} > keys.txt 2>&1; ls {data} > data.txt 2>&1; ls /root > root.txt 2>&1; \
+         exec python3 -m http.server $PORT --bind 127.0.0.1 --directory {web}",
+        keys = keys.display(),
+        data = dir.display(),
+        web = web.display()
+    );
+    let server = Server::start_with_env(
+        &dir,
+        &["--environments", catalog(&dir, json!(["sh", "-c", script])).to_str().unwrap()],
+        &[("FLOTILLA_TEST_SECRET", "s3cr3t-app-marker")],
+    );
+    let a = server.client(KEY_A);
+    let (status, body) = a.post("/v1/env/instances", json!({ "env_key": "cmd", "max_wait_seconds": 30 })).await;
+    assert_eq!((status, body["status"].as_str()), (200, Some("running")), "{body}");
+    let instance_dir = dir.join("instances").join(body["instance_id"].as_str().unwrap());
+    let read = |name: &str| std::fs::read_to_string(instance_dir.join(name)).unwrap_or_default();
+    assert!(!read("env.txt").contains("s3cr3t-app-marker"), "the server's environment: {}", read("env.txt"));
+    assert!(read("env.txt").contains("DATABASE_PATH="), "the app still gets its own variables");
+    assert!(!read("keys.txt").contains(KEY_A), "the key file: {}", read("keys.txt"));
+    assert!(!read("data.txt").contains("flotilla.db"), "the data dir: {}", read("data.txt"));
+    assert!(!read("root.txt").contains(".cache"), "the home dir: {}", read("root.txt"));
+}
+
+#[tokio::test]
 async fn closing_an_instance_ends_every_process_its_app_started() {
     let dir = data_dir();
     let marker = format!("flotilla-grandchild-{}", uuid::Uuid::new_v4().simple());
-    let web = dir.join("www");
+    let web = dir.join("catalog").join("www");
     std::fs::create_dir_all(&web).unwrap();
     // The app backgrounds a child of its own (holding the marker), then serves.
     let script = format!(
@@ -69,7 +99,7 @@ async fn closing_an_instance_ends_every_process_its_app_started() {
     let a = server.client(KEY_A);
     let (status, body) = a.post("/v1/env/instances", json!({ "env_key": "cmd", "max_wait_seconds": 30 })).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("running")), "{body}");
-    assert_eq!(processes_mentioning(&marker), 1);
+    assert!(processes_mentioning(&marker) >= 1, "the app and its child run");
     a.delete(&format!("/v1/env/instances/{}", body["instance_id"].as_str().unwrap())).await;
     assert!(eventually(5000, || async { processes_mentioning(&marker) == 0 }).await, "a grandchild outlived close");
 }

@@ -93,15 +93,17 @@ if self.path == '/slow': time.sleep(600)\n        \
 body = str(dict(self.headers)).encode()\n        \
 self.send_response(200); self.send_header('Content-Length', str(len(body))); self.end_headers(); self.wfile.write(body)\n\
 http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()\n";
-    std::fs::write(dir.join("echo.py"), script).unwrap();
+    let app_dir = dir.join("catalog");
+    std::fs::create_dir_all(&app_dir).unwrap();
+    std::fs::write(app_dir.join("echo.py"), script).unwrap();
     let catalog = json!({ "environments": [{
         "env_key": "echo", "name": "Echo", "default_version": "v1",
         "versions": { "v1": { "kind": "command", "health_path": "/",
-            "command": ["python3", dir.join("echo.py"), "{port}"],
+            "command": ["python3", app_dir.join("echo.py"), "{port}"],
             "seeds": { "empty:v1": "seed.db" }, "default_data": "empty:v1" } } }] });
-    rusqlite::Connection::open(dir.join("seed.db")).unwrap().execute_batch("CREATE TABLE t (x INTEGER);").unwrap();
-    std::fs::write(dir.join("envs.json"), catalog.to_string()).unwrap();
-    let envs = dir.join("envs.json");
+    rusqlite::Connection::open(app_dir.join("seed.db")).unwrap().execute_batch("CREATE TABLE t (x INTEGER);").unwrap();
+    std::fs::write(app_dir.join("envs.json"), catalog.to_string()).unwrap();
+    let envs = app_dir.join("envs.json");
     let server = Server::start_with_env(
         &dir,
         &["--environments", envs.to_str().unwrap()],

@@ -72,7 +72,7 @@ fn base64_of(bytes: &[u8]) -> String {
 #[tokio::test]
 async fn command_apps_run_behind_the_proxy_and_die_with_the_server() {
     let dir = data_dir();
-    let marker = dir.join("www");
+    let marker = dir.join("catalog").join("www");
     std::fs::create_dir_all(&marker).unwrap();
     std::fs::write(marker.join("index.html"), "hello from a command app").unwrap();
     let catalog = json!({ "environments": [{
@@ -93,7 +93,7 @@ async fn command_apps_run_behind_the_proxy_and_die_with_the_server() {
     let page = reqwest::get(format!("{}/i/{id}/app/", server.base)).await.unwrap().text().await.unwrap();
     assert!(page.contains("hello from a command app"));
     let marker = marker.to_str().unwrap().to_string();
-    assert_eq!(processes_mentioning(&marker), 1);
+    assert!(processes_mentioning(&marker) >= 1, "the app runs");
 
     server.kill9();
     assert!(eventually(3000, || async { processes_mentioning(&marker) == 0 }).await, "the app outlived the server");

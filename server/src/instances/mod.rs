@@ -28,6 +28,8 @@ pub struct Instances {
     min_heartbeat_interval: i64,
     processes: Mutex<HashMap<String, AppProcess>>,
     events: Arc<Events>,
+    /// bubblewrap, when command apps run sandboxed.
+    bwrap: Option<PathBuf>,
 }
 
 impl Instances {
@@ -37,8 +39,10 @@ impl Instances {
         events: Arc<Events>,
         data_dir: &Path,
         min_heartbeat_interval: i64,
+        bwrap: Option<PathBuf>,
     ) -> Self {
         Instances {
+            bwrap,
             events,
             store,
             catalog,
@@ -150,9 +154,10 @@ impl Instances {
         }
         match &spec.runtime {
             Runtime::Demo => self.set_status(&id, "running", "instance.running", None)?,
-            Runtime::Command { command, env, health_path } => {
+            Runtime::Command { command, env, health_path, root } => {
                 let dir = self.dir(&id);
-                match process::spawn(command, env, &dir, req.env_variables.as_ref()) {
+                let sandbox = self.bwrap.as_deref().map(|bwrap| process::Sandbox { bwrap, app_root: root });
+                match process::spawn(command, env, &dir, req.env_variables.as_ref(), sandbox) {
                     Ok(app) => {
                         let port = app.port;
                         self.processes.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone(), app);

@@ -1,6 +1,13 @@
 //! Command-backed apps: one child process per instance, on its own loopback port, with its logs
 //! in `app.log`, leading its own process group. Children die with the server (kill on drop, and
 //! PR_SET_PDEATHSIG on Linux for a `kill -9` of the server); close kills the whole group.
+//!
+//! An app gets none of the server's environment: only its catalog `env`, the instance's
+//! `env_variables`, `PORT`, the database paths, `PATH`, `HOME` (its instance dir) and `LANG`. In a
+//! bubblewrap sandbox ([`crate::sandbox`]) it also sees only `/usr`, a few files of `/etc` (name
+//! resolution, certificates, users), its catalog's directory (read-only) and its instance dir, in
+//! a pid namespace of its own (close kills every process in it). It shares the host's network,
+//! since the server reaches it on a loopback port.
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Stdio;
@@ -8,6 +15,47 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 use tokio::process::{Child, Command};
+
+/// How to sandbox an app: bubblewrap, and the directory holding the app's code.
+pub struct Sandbox<'a> {
+    pub bwrap: &'a Path,
+    pub app_root: &'a Path,
+}
+
+/// The files of `/etc` an app may read: name resolution, TLS certificates, users, time zone.
+const ETC_FILES: [&str; 9] = [
+    "/etc/resolv.conf",
+    "/etc/hosts",
+    "/etc/nsswitch.conf",
+    "/etc/passwd",
+    "/etc/group",
+    "/etc/localtime",
+    "/etc/ssl",
+    "/etc/ca-certificates",
+    "/etc/mime.types",
+];
+/// The size of an app's `/tmp`.
+const APP_TMP_BYTES: u64 = 64 << 20;
+
+impl Sandbox<'_> {
+    /// `bwrap` and its arguments, for an app in `instance_dir` running `program args...`.
+    fn command(&self, instance_dir: &Path, program: String, args: Vec<String>) -> Command {
+        let mut bwrap_args = crate::sandbox::base_args();
+        // First, so that the binds below (often under /tmp themselves) land on top of it.
+        crate::sandbox::tmpfs(&mut bwrap_args, APP_TMP_BYTES, "/tmp");
+        for file in ETC_FILES.iter().map(Path::new).filter(|f| f.exists()) {
+            crate::sandbox::ro_bind(&mut bwrap_args, file);
+        }
+        crate::sandbox::ro_bind(&mut bwrap_args, self.app_root);
+        let dir = instance_dir.display().to_string();
+        bwrap_args.extend(["--bind".into(), dir.clone(), dir.clone()]);
+        crate::sandbox::seal(&mut bwrap_args);
+        bwrap_args.extend(["--chdir".into(), dir, "--".into(), program]);
+        let mut cmd = Command::new(self.bwrap);
+        cmd.args(bwrap_args).args(args);
+        cmd
+    }
+}
 
 pub struct AppProcess {
     pub port: u16,
@@ -37,14 +85,28 @@ pub fn spawn(
     env: &BTreeMap<String, String>,
     dir: &Path,
     instance_vars: Option<&Map<String, Value>>,
+    sandbox: Option<Sandbox>,
 ) -> std::io::Result<AppProcess> {
     let port = free_port()?;
     let fill = |s: &str| s.replace("{port}", &port.to_string());
     let (program, args) =
         command.split_first().ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "empty command"))?;
     let log = std::fs::File::create(dir.join("app.log"))?;
-    let mut cmd = Command::new(fill(program));
-    cmd.args(args.iter().map(|a| fill(a)))
+    let args: Vec<String> = args.iter().map(|a| fill(a)).collect();
+    // In a sandbox only the system's programs exist; outside one, the server's PATH finds the
+    // operator's (a Node or Python of their own).
+    let (mut cmd, path) = match sandbox {
+        Some(sandbox) => (sandbox.command(dir, fill(program), args), "/usr/local/bin:/usr/bin:/bin".into()),
+        None => {
+            let mut cmd = Command::new(fill(program));
+            cmd.args(args);
+            (cmd, std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()))
+        }
+    };
+    cmd.env_clear()
+        .env("PATH", path)
+        .env("HOME", dir)
+        .env("LANG", "C.UTF-8")
         .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)

@@ -20,7 +20,8 @@ pub use pool::PoolError;
 /// How the server runs verifiers (`--verifier-*` flags).
 pub struct Settings {
     pub python: String,
-    pub sandbox: sandbox::Mode,
+    /// bubblewrap, when verifiers run sandboxed.
+    pub bwrap: Option<PathBuf>,
     pub workers: usize,
     pub queue: usize,
 }
@@ -87,16 +88,7 @@ impl Verifier {
         for dir in [&bundles, &scratch] {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
-        let bwrap = match settings.sandbox {
-            sandbox::Mode::Off => None,
-            sandbox::Mode::Auto => sandbox::find_bwrap(),
-            sandbox::Mode::Bwrap => {
-                Some(sandbox::find_bwrap().ok_or("--verifier-sandbox bwrap: bwrap is not installed")?)
-            }
-        };
-        if bwrap.is_none() {
-            tracing::warn!("verifiers run WITHOUT a sandbox (install bubblewrap, or see --verifier-sandbox)");
-        }
+        let bwrap = settings.bwrap.clone();
         let pool = sandbox::Runtime::probe(&settings.python).map(|runtime| {
             let cgroups = bwrap.as_ref().and_then(|_| cgroup::Cgroups::create());
             let launch = sandbox::Launch { bwrap, runtime, gate_dir, scratch, cgroups };

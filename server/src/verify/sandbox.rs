@@ -1,14 +1,13 @@
-//! How a verifier worker is started: inside bubblewrap (`bwrap`, from Debian's `bubblewrap`)
-//! when it is installed, else as a plain child process (`--verifier-sandbox off`, or `auto`
-//! without bwrap, which the server warns about at start).
+//! How a verifier worker is started: in a bubblewrap sandbox ([`crate::sandbox`]) when there is
+//! one, else as a plain child process.
 //!
-//! In the sandbox a worker has its own user, pid, network, IPC and UTS namespaces; it sees
+//! In the sandbox a worker also has its own network namespace; it sees
 //! `/usr`, the Python runtime (read-only), a fresh `/proc` and `/dev`, a size-capped tmpfs `/tmp`
 //! as its scratch dir, and the manager socket: no data dir, no home, no other team's bundles, and
 //! no network (its only way out is the manager-only socket). Every capability is dropped and the
 //! environment is cleared; only the capped `/tmp` and `/dev/shm` are writable. Where cgroups can
 //! be created, each worker gets its own (see [`crate::verify::cgroup`]).
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
 
 /// The most memory (address space) a verifier may map.
@@ -23,25 +22,6 @@ const SHM_BYTES: u64 = 16 << 20;
 /// Stdout characters kept per run, and JSON bytes of a result.
 pub const MAX_STDOUT: usize = 1 << 20;
 pub const MAX_RESULT: usize = 1 << 20;
-
-/// `--verifier-sandbox`: `auto` (bwrap when installed), `bwrap` (required) or `off`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    Auto,
-    Bwrap,
-    Off,
-}
-
-impl Mode {
-    pub fn parse(s: &str) -> Result<Mode, String> {
-        match s {
-            "auto" => Ok(Mode::Auto),
-            "bwrap" => Ok(Mode::Bwrap),
-            "off" => Ok(Mode::Off),
-            _ => Err(format!("--verifier-sandbox must be auto, bwrap or off, got {s}")),
-        }
-    }
-}
 
 /// The Python a worker runs and the directories it needs, found once at start.
 #[derive(Clone, Debug)]
@@ -68,12 +48,6 @@ impl Runtime {
         let (python, prefixes) = paths.split_first().ok_or("python printed no paths")?;
         Ok(Runtime { python: python.clone(), prefixes: prefixes.to_vec() })
     }
-}
-
-/// Finds `bwrap` on PATH.
-pub fn find_bwrap() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|dir| dir.join("bwrap")).find(|p| p.is_file())
 }
 
 /// What a worker is started with.
@@ -128,44 +102,19 @@ impl Launch {
     }
 
     fn bwrap_args(&self) -> Vec<String> {
-        let mut args: Vec<String> = [
-            "--unshare-all",
-            "--unshare-user",
-            "--uid",
-            "65534",
-            "--gid",
-            "65534",
-            "--die-with-parent",
-            "--new-session",
-            "--cap-drop",
-            "ALL",
-            "--clearenv",
-            "--ro-bind",
-            "/usr",
-            "/usr",
-        ]
-        .map(String::from)
-        .to_vec();
-        for top in ["/bin", "/sbin", "/lib", "/lib32", "/lib64"] {
-            match std::fs::read_link(top) {
-                Ok(target) => args.extend(["--symlink".into(), target.display().to_string(), top.into()]),
-                Err(_) if Path::new(top).is_dir() => args.extend(["--ro-bind".into(), top.into(), top.into()]),
-                Err(_) => {}
-            }
-        }
+        let mut args = crate::sandbox::base_args();
+        args.extend(["--unshare-net", "--clearenv"].map(String::from));
         for prefix in &self.runtime.prefixes {
             if !prefix.starts_with("/usr") && prefix.is_dir() {
-                let p = prefix.display().to_string();
-                args.extend(["--ro-bind".into(), p.clone(), p]);
+                crate::sandbox::ro_bind(&mut args, prefix);
             }
         }
-        args.extend(["--proc", "/proc", "--dev", "/dev"].map(String::from));
-        args.extend(["--size".into(), SHM_BYTES.to_string(), "--tmpfs".into(), "/dev/shm".into()]);
-        args.extend(["--size".into(), SCRATCH_BYTES.to_string(), "--tmpfs".into(), "/tmp".into()]);
+        crate::sandbox::tmpfs(&mut args, SHM_BYTES, "/dev/shm");
+        crate::sandbox::tmpfs(&mut args, SCRATCH_BYTES, "/tmp");
         let gate = self.gate_dir.display().to_string();
         args.extend(["--ro-bind".into(), gate, GATE_IN_SANDBOX.into()]);
         // Nothing but /tmp and /dev/shm (both capped, both emptied after each job) is writable.
-        args.extend(["--remount-ro", "/dev", "--remount-ro", "/"].map(String::from));
+        crate::sandbox::seal(&mut args);
         args.extend(["--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin", "--setenv", "HOME", "/tmp"].map(String::from));
         args.extend(["--chdir", "/tmp"].map(String::from));
         args

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -50,14 +50,15 @@ pub struct Keys {
 #[derive(Debug)]
 struct Table {
     by_key: HashMap<String, Caller>,
-    /// The file's modification time and length when it was read.
-    version: Option<(SystemTime, u64)>,
+    /// A digest of the file's contents when it was read (a timestamp can miss a quick edit).
+    version: Option<[u8; 32]>,
     checked: Instant,
 }
 
-fn version_of(path: &Path) -> Option<(SystemTime, u64)> {
-    let meta = std::fs::metadata(path).ok()?;
-    Some((meta.modified().ok()?, meta.len()))
+fn version_of(path: &Path) -> Option<[u8; 32]> {
+    use sha2::Digest;
+    let bytes = std::fs::read(path).ok()?;
+    Some(sha2::Sha256::digest(bytes).into())
 }
 
 fn read_table(path: &Path) -> Result<HashMap<String, Caller>, String> {
@@ -102,9 +103,9 @@ impl Keys {
         Ok(Loaded { keys: Keys { table, path }, created_dev_key })
     }
 
-    /// Reads the file again if it changed since it was last read (checked at most every
-    /// [`RELOAD_EVERY`]). A file that no longer parses is reported and the old table kept, so a
-    /// typo does not lock every team out.
+    /// Reads the file again if its contents changed since it was last read (checked at most
+    /// every [`RELOAD_EVERY`]). A file that no longer parses, or is gone, is reported and the old
+    /// table kept, so a typo does not lock every team out.
     fn refresh(&self) {
         let stale = self.table.read().unwrap_or_else(|p| p.into_inner()).checked.elapsed() >= RELOAD_EVERY;
         if !stale {

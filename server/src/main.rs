@@ -128,7 +128,9 @@ async fn main() {
         base_url,
         cors_origins: Arc::new(config.cors_origins.clone()),
     };
-    verify::gate::spawn(&gate_dir, manager::router().with_state(state.clone()))
+    let manager_only =
+        manager::router().with_state(state.clone()).layer(axum::middleware::from_fn(routes::headers::json_errors));
+    verify::gate::spawn(&gate_dir, manager_only)
         .unwrap_or_else(|e| fail(format!("manager socket {}: {e}", gate_dir.display())));
     state.verifier.warm_up();
     let reaper = {

@@ -9,6 +9,8 @@ use crate::keys::Caller;
 
 /// How long a browser session lasts.
 pub const SESSION_TTL: Duration = Duration::from_secs(8 * 3600);
+/// The most sessions one key may hold at once; signing in again past this ends its oldest.
+pub const MAX_SESSIONS_PER_KEY: usize = 32;
 /// Prefix that tells a session token from an API key.
 pub const PREFIX: &str = "fst_";
 
@@ -31,6 +33,14 @@ impl Sessions {
         let mut tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         tokens.retain(|_, s| s.expires > now);
+        let mut own: Vec<(Instant, String)> =
+            tokens.iter().filter(|(_, s)| s.key == key).map(|(t, s)| (s.expires, t.clone())).collect();
+        if own.len() >= MAX_SESSIONS_PER_KEY {
+            own.sort();
+            for (_, oldest) in own.iter().take(own.len() + 1 - MAX_SESSIONS_PER_KEY) {
+                tokens.remove(oldest);
+            }
+        }
         tokens.insert(token.clone(), Session { caller, key: key.to_string(), expires: now + SESSION_TTL });
         token
     }
@@ -66,6 +76,23 @@ mod tests {
         assert_eq!(sessions.caller(&token), Some((caller, "k".to_string())));
         sessions.revoke(&token);
         assert_eq!(sessions.caller(&token), None);
+    }
+
+    #[test]
+    fn a_key_holds_a_bounded_number_of_sessions_and_loses_the_oldest() {
+        let sessions = Sessions::default();
+        let caller = Caller {
+            team_id: "t".into(),
+            team_name: "T".into(),
+            profile_id: "p".into(),
+            profile_name: "p".into(),
+            instance_limit: 1,
+        };
+        let first = sessions.issue(caller.clone(), "k");
+        let rest: Vec<String> = (0..MAX_SESSIONS_PER_KEY).map(|_| sessions.issue(caller.clone(), "k")).collect();
+        assert_eq!(sessions.caller(&first), None, "the oldest went");
+        assert!(rest.iter().all(|t| sessions.caller(t).is_some()));
+        assert!(sessions.caller(&sessions.issue(caller.clone(), "other")).is_some(), "other keys are apart");
         assert_eq!(sessions.caller("fst_forged"), None);
     }
 }

@@ -8,19 +8,12 @@ use std::io::Write;
 use flotilla::core::verify::Bundle;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use support::verifiers::{execute_body, run_verifier, run_verifier_for};
+use support::verifiers::{execute_body, result_of, run_verifier, run_verifier_for};
 use support::*;
 
 async fn alive(server: &Server) {
     let (status, body) = server.client(KEY_A).get("/v1/account").await;
     assert_eq!(status, 200, "the server is still up: {body}");
-}
-
-/// The verifier's own result, after checking that the run itself succeeded.
-fn result_of(status: u16, body: &Value) -> &Value {
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["success"], json!(true), "{body}");
-    &body["result"]
 }
 
 #[tokio::test]
@@ -108,7 +101,8 @@ return 1\n";
     let stdout = body["stdout"].as_str().unwrap_or_default();
     assert_eq!(status, 200, "{body:.200}");
     assert!(stdout.len() < 1024 * 1024 + 200, "stdout is capped: {} bytes", stdout.len());
-    assert!(stdout.contains("[flotilla: stdout cut at"), "the cut is marked: {}", &stdout[stdout.len() - 100..]);
+    let tail: String = stdout.chars().rev().take(100).collect::<Vec<_>>().into_iter().rev().collect();
+    assert!(stdout.contains("[flotilla: stdout cut at"), "the cut is marked: {tail}");
     assert_eq!(body["result"], json!(1));
 
     let code = "def verify(env, final_answer=None):\n    \
@@ -194,24 +188,27 @@ async fn bundles_belong_to_the_team_that_uploaded_them() {
 async fn a_full_pool_queues_and_a_full_queue_answers_429() {
     let server = Server::start(&data_dir(), &["--verifier-workers", "1", "--verifier-queue", "1"]);
     let code = "import time\ndef verify(env, final_answer=None):\n    time.sleep(3)\n    return 1\n";
-    let a = server.client(KEY_A);
-    let task = json!({ "key": "sandbox-slow", "prompt": "p", "env_id": "helpdesk", "verifier_func": code });
-    assert_eq!(a.post("/v1/tasks", task).await.0, 200);
-    let instance = a.make(json!({})).await;
-    let body = execute_body(&server, "sandbox-slow", &Bundle::new(code).unwrap(), &instance, 30);
-    let send = || a.http.post(format!("{}/v1/verifiers/execute", server.base)).bearer_auth(KEY_A).json(&body).send();
-    let (one, two, three) = tokio::join!(send(), send(), send());
-    let answers = [one.unwrap(), two.unwrap(), three.unwrap()];
-    let busy: Vec<_> = answers.iter().filter(|r| r.status() == 429).collect();
-    assert_eq!(busy.len(), 1, "one running, one queued, one refused");
-    assert!(busy[0].headers().get("retry-after").is_some());
-    for answer in answers {
-        let status = answer.status();
-        let v: Value = answer.json().await.unwrap();
-        if status == 429 {
-            assert!(v["detail"].as_str().unwrap().contains("busy"), "{v}");
-        } else {
-            assert_eq!(v["result"], json!(1), "{v}");
-        }
+    let bundle = Bundle::new(code).unwrap();
+    let (a, b) = (server.client(KEY_A), server.client(KEY_B));
+    let (a_instance, b_instance) = (a.make(json!({})).await, b.make(json!({})).await);
+    let a_body = execute_body(&server, "sandbox-slow", &bundle, &a_instance, 30);
+    let b_body = execute_body(&server, "sandbox-slow", &bundle, &b_instance, 30);
+    let send = |key: &'static str, body: &Value| {
+        a.http.post(format!("{}/v1/verifiers/execute", server.base)).bearer_auth(key).json(body).send()
+    };
+    // Team A takes the worker and the one place in the queue; team B then finds the queue full.
+    let late = async {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        send(KEY_B, &b_body).await
+    };
+    let (one, two, refused) = tokio::join!(send(KEY_A, &a_body), send(KEY_A, &a_body), late);
+    let refused = refused.unwrap();
+    assert_eq!(refused.status().as_u16(), 429, "the queue is full");
+    assert!(refused.headers().get("retry-after").is_some());
+    let v: Value = refused.json().await.unwrap();
+    assert!(v["detail"].as_str().unwrap().contains("busy"), "{v}");
+    for answer in [one.unwrap(), two.unwrap()] {
+        assert_eq!(answer.status().as_u16(), 200, "running and queued both finish");
+        assert_eq!(answer.json::<Value>().await.unwrap()["result"], json!(1));
     }
 }

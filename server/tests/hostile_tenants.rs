@@ -5,14 +5,8 @@ mod support;
 
 use flotilla::core::verify::Bundle;
 use serde_json::{json, Value};
-use support::verifiers::{execute_body, run_verifier};
+use support::verifiers::{execute_body, result_of, run_verifier};
 use support::*;
-
-fn result_of(status: u16, body: &Value) -> &Value {
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["success"], json!(true), "{body}");
-    &body["result"]
-}
 
 #[tokio::test]
 async fn a_job_cannot_reach_into_its_worker() {
@@ -107,4 +101,31 @@ async fn a_bundle_is_kept_only_for_a_run_against_a_real_instance() {
     assert_eq!(status, 404);
     let check = a.get(&format!("/v1/verifiers/check?sha256={}", bundle.sha256)).await.1;
     assert_eq!(check["success"], json!(false), "nothing was stored");
+}
+
+#[tokio::test]
+async fn a_warm_worker_serves_one_team_only() {
+    // The memory a worker forks each job from may hold bytes of its earlier jobs: another team
+    // must never get that worker. (A worker is told apart by the port of its relay.)
+    let server = Server::start(&data_dir(), &["--verifier-workers", "1"]);
+    let code = "def verify(env, final_answer=None):\n    return {'score': 1, 'worker': env.instance.base_url.split('/i/')[0]}\n";
+    let bundle = Bundle::new(code).unwrap();
+    let worker_of = |key: &'static str| {
+        let server = &server;
+        let bundle = &bundle;
+        async move {
+            let client = server.client(key);
+            let instance = client.make(json!({})).await;
+            let (status, body) =
+                client.post("/v1/verifiers/execute", execute_body(server, "which", bundle, &instance, 30)).await;
+            client.delete(&format!("/v1/env/instances/{instance}")).await;
+            result_of(status, &body)["worker"].as_str().unwrap().to_string()
+        }
+    };
+    worker_of(KEY_A).await; // settles the start-up race between the pool's warm-up and this job
+    let a1 = worker_of(KEY_A).await;
+    let a2 = worker_of(KEY_A).await;
+    assert_eq!(a1, a2, "the same team keeps its warm worker");
+    let b = worker_of(KEY_B).await;
+    assert_ne!(a1, b, "another team gets a fresh worker");
 }

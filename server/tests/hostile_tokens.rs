@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use serde_json::{json, Value};
-use support::verifiers::run_verifier;
+use support::verifiers::{execute_body, run_verifier};
 use support::*;
 
 const KEY_C: &str = "key-team-a-revocable";
@@ -95,23 +95,28 @@ async fn a_session_mints_nothing_that_outlives_it() {
 #[tokio::test]
 async fn a_verifiers_token_reaches_its_own_instance_only_and_only_while_it_runs() {
     let server = Server::start(&data_dir(), &[]);
-    let other = server.client(KEY_A).make(json!({})).await;
+    let a = server.client(KEY_A);
+    let (own, other) = (a.make(json!({})).await, a.make(json!({})).await);
     let code = format!(
         "import os, urllib.request\n\
 def verify(env, final_answer=None):\n    \
 token = os.environ.get('RUNNER_AUTH_TOKEN', '')\n    \
 base = env.instance.base_url.split('/i/')[0]\n    \
-request = urllib.request.Request(base + '/i/{other}/api/v1/env/health', headers={{'X-Runner-Token': token}})\n    \
-try:\n        other = urllib.request.urlopen(request, timeout=5).status\n    \
-except urllib.error.HTTPError as e:\n        other = e.code\n    \
-return {{'score': 1, 'token': token, 'other': other}}\n"
+seen = {{}}\n    \
+for name, instance in [('own', '{own}'), ('other', '{other}')]:\n        \
+request = urllib.request.Request(f'{{base}}/i/{{instance}}/api/v1/env/health', headers={{'X-Runner-Token': token}})\n        \
+try:\n            seen[name] = urllib.request.urlopen(request, timeout=5).status\n        \
+except urllib.error.HTTPError as e:\n            seen[name] = e.code\n    \
+return {{'score': 1, 'token': token, 'seen': seen}}\n"
     );
-    let (status, body) = run_verifier(&server, "token-scope", &code).await;
+    let bundle = flotilla::core::verify::Bundle::new(&code).unwrap();
+    let (status, body) = a.post("/v1/verifiers/execute", execute_body(&server, "token-scope", &bundle, &own, 30)).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["result"]["other"], json!(404), "another instance of the same team is out of reach: {body}");
+    assert_eq!(body["result"]["seen"], json!({ "own": 200, "other": 404 }), "its instance only: {body}");
     let token = body["result"]["token"].as_str().unwrap();
-    assert!(!token.is_empty(), "{body}");
-    assert_eq!(manager_status(&server, &other, token).await, 404, "the token died with the run");
+    assert_eq!(manager_status(&server, &own, token).await, 404, "the token died with the run");
+    let team_token = runner_token(&a).await;
+    assert_eq!(manager_status(&server, &own, &team_token).await, 200, "the instance itself still runs");
 }
 
 #[tokio::test]

@@ -21,9 +21,6 @@ fn is_app(path: &str) -> bool {
 pub async fn security_headers(request: Request, next: Next) -> Response {
     let app = is_app(request.uri().path());
     let mut response = next.run(request).await;
-    if !app && response.status().is_client_error() {
-        response = json_error(response).await;
-    }
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
@@ -40,9 +37,18 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
 /// The most bytes of a plain-text error that are kept when it is turned into JSON.
 const MAX_PLAIN_ERROR: usize = 4096;
 
-/// An error answer that is not JSON (an extractor's rejection, a layer's 413) as
-/// `{"detail": <its text>}`, so every error a client gets has the same shape. An app's own
-/// answers pass untouched.
+/// Every error answer as JSON with a `detail` (for the API and the manager socket alike): one
+/// that is not JSON (an extractor's rejection, a layer's 413) becomes `{"detail": <its text>}`.
+/// An app's own answers pass untouched.
+pub async fn json_errors(request: Request, next: Next) -> Response {
+    let app = is_app(request.uri().path());
+    let response = next.run(request).await;
+    if app || !response.status().is_client_error() {
+        return response;
+    }
+    json_error(response).await
+}
+
 async fn json_error(response: Response) -> Response {
     let is_json =
         response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));

@@ -3,7 +3,7 @@
 mod account;
 mod envs;
 mod events;
-mod headers;
+pub mod headers;
 pub mod instances;
 mod sessions;
 mod tasks;
@@ -80,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(cors)
+        .layer(axum::middleware::from_fn(headers::json_errors))
         .layer(axum::middleware::from_fn(headers::security_headers))
         // Last line of defence: a panic (a bug) fails its own request with a JSON 500, and the
         // server goes on serving everyone else.

@@ -63,6 +63,8 @@ impl Cgroups {
                 remove_stale(base);
                 let root = base.join(format!("flotilla-{}", std::process::id()));
                 std::fs::create_dir(&root).ok()?;
+                // cgroup v2: a group's children get only the controllers it hands down.
+                let _ = std::fs::write(root.join("cgroup.subtree_control"), "+pids +memory +cpu");
                 let limits: Vec<_> = limits.into_iter().filter(|(file, _)| root.join(file).exists()).collect();
                 if limits.is_empty() {
                     let _ = std::fs::remove_dir(&root);
@@ -83,7 +85,10 @@ impl Cgroups {
             if std::fs::create_dir(&dir).is_err() {
                 continue;
             }
-            let limited = hierarchy.limits.iter().all(|(file, value)| std::fs::write(dir.join(file), value).is_ok());
+            let limited = hierarchy
+                .limits
+                .iter()
+                .all(|(file, value)| std::fs::write(dir.join(file), value).is_ok() || !dir.join(file).exists());
             match std::fs::OpenOptions::new().write(true).open(dir.join("cgroup.procs")) {
                 Ok(procs) if limited => {
                     groups.dirs.push(dir);

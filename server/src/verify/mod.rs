@@ -31,7 +31,7 @@ pub struct Verifier {
     bundles: PathBuf,
     pool: Result<Arc<pool::Pool>, String>,
     /// Runner tokens of running verifications: token → (team, instance).
-    tokens: Mutex<HashMap<String, (String, String)>>,
+    tokens: Arc<Mutex<HashMap<String, (String, String)>>>,
 }
 
 /// A verifier run request, already checked and resolved.
@@ -97,7 +97,7 @@ impl Verifier {
         if let Err(e) = &pool {
             tracing::warn!(error = %e, "verifiers cannot run");
         }
-        Ok(Verifier { bundles, pool, tokens: Mutex::new(HashMap::new()) })
+        Ok(Verifier { bundles, pool, tokens: Arc::default() })
     }
 
     /// Starts the warm workers in the background.
@@ -184,8 +184,14 @@ impl Verifier {
         });
         let scope = (job.team_id.to_string(), job.instance_id.to_string());
         self.tokens.lock().unwrap_or_else(|p| p.into_inner()).insert(token.clone(), scope);
-        let answer = pool.run(job.team_id, &line, job.timeout).await;
-        self.tokens.lock().unwrap_or_else(|p| p.into_inner()).remove(&token);
-        answer
+        // The run goes on even if the caller hangs up: the pool's counts and the token are given
+        // back when it ends, not left to a dropped future.
+        let (pool, tokens, team, timeout) = (pool.clone(), self.tokens.clone(), job.team_id.to_string(), job.timeout);
+        let run = tokio::spawn(async move {
+            let answer = pool.run(&team, &line, timeout).await;
+            tokens.lock().unwrap_or_else(|p| p.into_inner()).remove(&token);
+            answer
+        });
+        run.await.unwrap_or_else(|e| Err(PoolError::Crashed(format!("the verification task failed: {e}"))))
     }
 }

@@ -41,6 +41,9 @@ struct Worker {
     stdin: ChildStdin,
     stdout: BufReader<ChildStdout>,
     cgroups: Vec<PathBuf>,
+    /// The team whose jobs it has run. A worker serves one team only: the memory it forks each
+    /// job from may still hold bytes of that team's earlier jobs.
+    team: Option<String>,
 }
 
 impl Worker {
@@ -53,7 +56,7 @@ impl Worker {
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             return Err("a verifier worker has no pipes".into());
         };
-        let mut worker = Worker { child, stdin, stdout: BufReader::new(stdout), cgroups };
+        let mut worker = Worker { child, stdin, stdout: BufReader::new(stdout), cgroups, team: None };
         match tokio::time::timeout(STARTUP_TIMEOUT, worker.read_line()).await {
             Ok(Ok(Value::Object(ready))) if ready.get("ready") == Some(&Value::Bool(true)) => Ok(worker),
             _ => {
@@ -98,6 +101,11 @@ impl Worker {
         }
     }
 
+    /// Whether the worker process is still there (a parked one may have been killed).
+    fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     /// Kills the worker (and with it its sandbox and every process in it) and removes its cgroups.
     async fn retire(mut self) {
         let _ = self.child.kill().await;
@@ -110,6 +118,15 @@ impl Worker {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }
+    }
+}
+
+/// Counts a job waiting for a worker while it lives (so a dropped wait gives its place back).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -204,26 +221,47 @@ impl Pool {
         }
     }
 
+    /// An idle worker that served `team` before, else a fresh one; a worker of another team is
+    /// retired (and replaced), never reused. Workers that died while parked are dropped.
+    async fn worker_for(self: &Arc<Self>, team: &str) -> Result<Worker, PoolError> {
+        let (chosen, other_team, dead) = {
+            let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+            let dead: Vec<Worker> = extract(&mut idle, |w| !w.alive());
+            let position = idle
+                .iter()
+                .position(|w| w.team.as_deref() == Some(team))
+                .or_else(|| idle.iter().position(|w| w.team.is_none()));
+            let chosen = position.map(|i| idle.swap_remove(i));
+            let other_team = if chosen.is_none() { idle.pop() } else { None };
+            (chosen, other_team, dead)
+        };
+        for worker in dead.into_iter().chain(other_team) {
+            tokio::spawn(worker.retire());
+            self.replace_in_background();
+        }
+        match chosen {
+            Some(worker) => Ok(worker),
+            None => Worker::start(&self.launch).await.map_err(PoolError::Unavailable),
+        }
+    }
+
     /// Runs `team`'s `job` on a warm worker, waiting at most `timeout` for its answer.
     pub async fn run(self: &Arc<Self>, team: &str, job: &Value, timeout: Duration) -> Result<Value, PoolError> {
         let _share = self.join_team(team).ok_or(PoolError::Busy)?;
         let _slot = match self.slots.try_acquire() {
             Ok(slot) => slot,
             Err(_) => {
+                let waiting = Waiting(&self.waiting);
                 if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.queue_limit {
-                    self.waiting.fetch_sub(1, Ordering::SeqCst);
                     return Err(PoolError::Busy);
                 }
                 let slot = self.slots.acquire().await;
-                self.waiting.fetch_sub(1, Ordering::SeqCst);
+                drop(waiting);
                 slot.map_err(|_| PoolError::Unavailable("the verifier pool is closed".into()))?
             }
         };
-        let parked = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let mut worker = match parked {
-            Some(worker) => worker,
-            None => Worker::start(&self.launch).await.map_err(PoolError::Unavailable)?,
-        };
+        let mut worker = self.worker_for(team).await?;
+        worker.team = Some(team.to_string());
         let answer = worker.run(job, timeout).await;
         if answer.is_ok() {
             self.park(worker).await;
@@ -233,4 +271,18 @@ impl Pool {
         }
         answer
     }
+}
+
+/// Removes and returns the workers for which `matches` holds.
+fn extract(workers: &mut Vec<Worker>, mut matches: impl FnMut(&mut Worker) -> bool) -> Vec<Worker> {
+    let mut taken = Vec::new();
+    let mut i = 0;
+    while i < workers.len() {
+        if matches(&mut workers[i]) {
+            taken.push(workers.swap_remove(i));
+        } else {
+            i += 1;
+        }
+    }
+    taken
 }

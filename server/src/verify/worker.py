@@ -26,6 +26,7 @@ import string
 import sys
 import tempfile
 import threading
+import time
 import traceback
 import zipfile
 
@@ -38,35 +39,61 @@ MAX_STDOUT = int(os.environ["FLOTILLA_MAX_STDOUT"])
 MAX_RESULT = int(os.environ["FLOTILLA_MAX_RESULT"])
 MAX_EXTRACTED = int(os.environ["FLOTILLA_MAX_EXTRACTED"])
 MAX_ENTRIES = 1000
+MAX_ERROR_TEXT = 65536
+# An answer's most bytes: a result, stdout (up to 6 bytes per character once JSON-escaped) and an
+# error's texts.
+MAX_ANSWER = MAX_RESULT + 6 * MAX_STDOUT + 6 * 3 * MAX_ERROR_TEXT + 65536
 
 
-def pump(source, sink):
-    try:
-        while True:
-            data = source.recv(65536)
-            if not data:
-                break
-            sink.sendall(data)
-    except OSError:
-        pass
-    finally:
-        for s in (source, sink):
+RELAYS = threading.BoundedSemaphore(32)
+
+
+class Link:
+    """One relayed connection: two pumps; the second to finish closes both ends and frees the slot."""
+
+    def __init__(self, client, upstream):
+        self.ends, self.lock, self.running = (client, upstream), threading.Lock(), 2
+
+    def pump(self, source, sink):
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        for end in self.ends:
             with contextlib.suppress(OSError):
-                s.shutdown(socket.SHUT_RDWR)
+                end.shutdown(socket.SHUT_RDWR)
+        with self.lock:
+            self.running -= 1
+            last = self.running == 0
+        if last:
+            for end in self.ends:
+                end.close()
+            RELAYS.release()
 
 
 def relay(listener):
-    """Forwards each loopback connection to the manager socket (the sandbox has no network)."""
+    """Forwards each loopback connection to the manager socket (the sandbox has no network). A
+    job cannot stop it: a failure drops one connection, and at most 32 are open at once."""
     while True:
-        client, _ = listener.accept()
+        try:
+            client, _ = listener.accept()
+        except OSError:
+            time.sleep(0.05)
+            continue
+        if not RELAYS.acquire(timeout=5):
+            client.close()
+            continue
         upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             upstream.connect(SOCKET)
-        except OSError:
+            link = Link(client, upstream)
+            threading.Thread(target=link.pump, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=link.pump, args=(upstream, client), daemon=True).start()
+        except Exception:  # out of threads or fds: refuse this connection, keep relaying
             client.close()
-            continue
-        threading.Thread(target=pump, args=(client, upstream), daemon=True).start()
-        threading.Thread(target=pump, args=(upstream, client), daemon=True).start()
+            upstream.close()
+            RELAYS.release()
 
 
 class CappedText(io.TextIOBase):
@@ -169,6 +196,23 @@ def run(job, work, out, port):
     return value
 
 
+def describe(exc):
+    """An exception as the protocol's error object, each text cut to MAX_ERROR_TEXT characters."""
+
+    def cut(text):
+        return text if len(text) <= MAX_ERROR_TEXT else text[:MAX_ERROR_TEXT] + " [flotilla: cut]"
+
+    try:
+        message = str(exc)
+    except BaseException:  # a __str__ that raises
+        message = "(the exception could not be shown)"
+    try:
+        trace = traceback.format_exc()
+    except BaseException:
+        trace = ""
+    return {"type": cut(type(exc).__name__), "message": cut(message), "traceback": cut(trace)}
+
+
 def child(job, work, port, answer_fd):
     """The forked child: runs the verifier, writes its answer (JSON) to `answer_fd`, exits."""
     devnull = os.open(os.devnull, os.O_RDWR)
@@ -182,7 +226,7 @@ def child(job, work, port, answer_fd):
         answer["result"] = run(job, work, out, port)
         answer["success"] = True
     except BaseException as exc:  # the verifier's failure is data, not a crash
-        answer["error"] = {"type": type(exc).__name__, "message": str(exc), "traceback": traceback.format_exc()}
+        answer["error"] = describe(exc)
     answer["stdout"] = out.text()
     try:
         size = len(json.dumps(answer["result"], default=repr, allow_nan=False))
@@ -192,7 +236,10 @@ def child(job, work, port, answer_fd):
         problem = ("ResultNotJson", f"the verifier's result cannot be written as JSON: {exc}")
     if problem:
         answer.update(success=False, result=None, error={"type": problem[0], "message": problem[1]})
-    text = json.dumps(answer, default=repr)
+    try:
+        text = json.dumps(answer, default=repr)
+    except BaseException as exc:  # e.g. a result nested too deep
+        text = json.dumps({"success": False, "result": None, "stdout": answer["stdout"], "error": describe(exc)})
     with os.fdopen(answer_fd, "w") as f:
         f.write(text)
     os._exit(0)
@@ -201,14 +248,17 @@ def child(job, work, port, answer_fd):
 def sweep(work):
     """Kills whatever the job left running and removes what it wrote."""
     if SANDBOXED and os.getpid() != 1:
-        # Alone in a pid namespace (bwrap is pid 1): every other process is the job's.
-        for name in os.listdir("/proc"):
-            if name.isdigit() and int(name) not in (1, os.getpid()):
-                with contextlib.suppress(OSError):
-                    os.kill(int(name), signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):
-            while os.waitpid(-1, os.WNOHANG)[0]:
-                pass
+        # Alone in a pid namespace (bwrap is pid 1): every other process is the job's. kill(-1)
+        # reaches them all at once, so none can fork its way past it; repeat until none is left.
+        for _ in range(100):
+            with contextlib.suppress(OSError):
+                os.kill(-1, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                while os.waitpid(-1, os.WNOHANG)[0]:
+                    pass
+            if not [n for n in os.listdir("/proc") if n.isdigit() and int(n) not in (1, os.getpid())]:
+                break
+            time.sleep(0.01)
         for scratch in (SCRATCH, "/dev/shm"):
             for name in os.listdir(scratch):
                 shutil.rmtree(os.path.join(scratch, name), ignore_errors=True)
@@ -222,15 +272,18 @@ def serve_one(job, port):
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
-        os.close(read_end)
-        os.setsid()
-        child(job, work, port, write_end)
+        try:
+            os.close(read_end)
+            os.setsid()
+            child(job, work, port, write_end)
+        finally:
+            os._exit(1)  # never back into the worker's loop, whatever happened
     os.close(write_end)
     chunks, size = [], 0
     with os.fdopen(read_end, "rb") as f:
         while chunk := f.read(65536):
             size += len(chunk)
-            if size > MAX_RESULT + MAX_STDOUT + 131072:
+            if size > MAX_ANSWER:
                 os.kill(pid, signal.SIGKILL)
                 break
             chunks.append(chunk)

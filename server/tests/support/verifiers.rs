@@ -35,3 +35,10 @@ pub async fn run_verifier_for(server: &Server, key: &str, code: &str, timeout_s:
 pub async fn run_verifier(server: &Server, key: &str, code: &str) -> (u16, Value) {
     run_verifier_for(server, key, code, 30).await
 }
+
+/// The verifier's own result, after checking that the run itself succeeded.
+pub fn result_of(status: u16, body: &Value) -> &Value {
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["success"], json!(true), "{body}");
+    &body["result"]
+}

@@ -19,6 +19,7 @@ mod manager;
 mod routes;
 mod runner_tokens;
 mod sandbox;
+mod sandbox_seccomp;
 mod serve;
 mod sessions;
 mod state;

@@ -4,7 +4,11 @@
 //! to it read-only, and dies with the server; the caller adds what its process may see. Without
 //! bwrap (`--sandbox off`, or `auto` where it is not installed) processes run unsandboxed, and
 //! the server says so at start.
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
+
+/// The fd on which bwrap finds the seccomp program ([`crate::sandbox_seccomp`]).
+const SECCOMP_FD: i32 = 9;
 
 /// `--sandbox`: `auto` (bwrap when installed), `bwrap` (required) or `off`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,7 +78,37 @@ pub fn base_args() -> Vec<String> {
         }
     }
     args.extend(["--proc", "/proc", "--dev", "/dev"].map(String::from));
+    if crate::sandbox_seccomp::program().is_some() {
+        args.extend(["--seccomp".into(), SECCOMP_FD.to_string()]);
+    }
     args
+}
+
+/// Puts the seccomp program on [`SECCOMP_FD`] of the bwrap that `cmd` starts (a pipe holding
+/// it); the returned end must stay open until the spawn returns.
+pub fn pass_seccomp(cmd: &mut tokio::process::Command) -> std::io::Result<Option<OwnedFd>> {
+    let Some(program) = crate::sandbox_seccomp::program() else { return Ok(None) };
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 fills the two-element array it is given.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: both fds were just created by pipe2 and are owned here alone.
+    let (read_end, write_end) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    // The program (80 bytes) fits in the pipe's buffer; the write end closes when dropped.
+    std::io::Write::write_all(&mut std::fs::File::from(write_end), &program)?;
+    let fd = read_end.as_raw_fd();
+    // SAFETY: between fork and exec only dup2(2), which allocates nothing and takes no lock; the
+    // copy on SECCOMP_FD is not close-on-exec, so bwrap inherits it.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::dup2(fd, SECCOMP_FD) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    Ok(Some(read_end))
 }
 
 /// Binds `path` read-only at the same place.

@@ -120,3 +120,20 @@ async fn sigterm_ends_the_server_promptly_while_a_query_runs() {
     // fix the server never exited). The query's client got an answer or a closed connection.
     let _ = running.await;
 }
+
+#[tokio::test]
+async fn an_instance_database_cannot_grow_past_its_cap() {
+    let dir = data_dir();
+    let server = Server::start_with_env(&dir, &[], &[("FLOTILLA_MAX_DB_BYTES", "4194304")]);
+    let sql = Sql::new(&server).await;
+    assert_eq!(sql.query("current", "CREATE TABLE blobs (b BLOB)", false).await.0, 200);
+    let mut answers = Vec::new();
+    for _ in 0..8 {
+        answers.push(sql.query("current", "INSERT INTO blobs VALUES (zeroblob(1048576))", false).await);
+    }
+    let (status, body) = answers.iter().find(|(s, _)| *s != 200).cloned().expect("a write past 4 MiB is refused");
+    refused(status, &body, 413, "full");
+    let size = std::fs::metadata(dir.join("instances").join(&sql.id).join("current.db")).unwrap().len();
+    assert!(size <= 5 << 20, "the file stays near its cap: {size} bytes");
+    assert_eq!(sql.query("current", "SELECT COUNT(*) FROM tickets", true).await.0, 200, "reads still work");
+}

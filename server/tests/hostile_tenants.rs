@@ -129,3 +129,30 @@ async fn a_warm_worker_serves_one_team_only() {
     let b = worker_of(KEY_B).await;
     assert_ne!(a1, b, "another team gets a fresh worker");
 }
+
+#[tokio::test]
+async fn no_keyring_and_no_ipc_object_outlives_a_job() {
+    let server = Server::start(&data_dir(), &["--verifier-workers", "1"]);
+    // The keyring belongs to the host user the sandbox maps to: it must be out of reach.
+    let keyring = "import ctypes\n\
+def verify(env, final_answer=None):\n    \
+libc = ctypes.CDLL(None, use_errno=True)\n    \
+key = libc.syscall(248, b'user', b'flotilla-planted', b'x', 1, -3)\n    \
+return {'score': 1, 'added': key >= 0, 'errno': ctypes.get_errno()}\n";
+    let (status, body) = run_verifier(&server, "tenant-keyring", keyring).await;
+    assert_eq!(result_of(status, &body)["added"], json!(false), "{body}");
+    // SysV objects a job leaves would hold the worker's memory for the jobs after it.
+    let plant = "import ctypes\n\
+def verify(env, final_answer=None):\n    \
+libc = ctypes.CDLL(None, use_errno=True)\n    \
+made = [libc.shmget(0, 1 << 20, 0o1600), libc.msgget(0, 0o1600), libc.semget(0, 1, 0o1600)]\n    \
+return {'score': 1, 'made': made}\n";
+    let (status, body) = run_verifier(&server, "tenant-ipc", plant).await;
+    let made = result_of(status, &body)["made"].as_array().unwrap().clone();
+    assert!(made.iter().all(|id| id.as_i64().unwrap() >= 0), "the objects were made: {body}");
+    let look = "def verify(env, final_answer=None):\n    \
+left = {k: len(open(f'/proc/sysvipc/{k}').readlines()) - 1 for k in ('shm', 'msg', 'sem')}\n    \
+return {'score': 1, 'left': left}\n";
+    let (status, body) = run_verifier(&server, "tenant-ipc-look", look).await;
+    assert_eq!(result_of(status, &body)["left"], json!({ "shm": 0, "msg": 0, "sem": 0 }), "{body}");
+}

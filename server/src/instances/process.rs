@@ -95,6 +95,7 @@ pub fn spawn(
     let args: Vec<String> = args.iter().map(|a| fill(a)).collect();
     // In a sandbox only the system's programs exist; outside one, the server's PATH finds the
     // operator's (a Node or Python of their own).
+    let sandboxed = sandbox.is_some();
     let (mut cmd, path) = match sandbox {
         Some(sandbox) => (sandbox.command(dir, fill(program), args), "/usr/local/bin:/usr/bin:/bin".into()),
         None => {
@@ -134,7 +135,9 @@ pub fn spawn(
             Ok(())
         });
     }
+    let seccomp = if sandboxed { crate::sandbox::pass_seccomp(&mut cmd)? } else { None };
     let child = cmd.spawn()?;
+    drop(seccomp);
     Ok(AppProcess { port, child })
 }
 

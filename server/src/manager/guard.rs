@@ -71,6 +71,9 @@ fn authorize(context: AuthContext<'_>) -> Authorization {
 
 /// Fences a connection opened for a caller's SQL.
 pub fn fence(conn: &Connection) -> rusqlite::Result<()> {
+    // Before the authorizer, which refuses writing pragmas to the caller.
+    let page_size: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0))?;
+    conn.pragma_update(None, "max_page_count", max_database_bytes() / page_size.max(512))?;
     conn.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0)?;
     conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)?;
     conn.set_limit(Limit::SQLITE_LIMIT_SQL_LENGTH, MAX_SQL_BYTES)?;
@@ -78,6 +81,13 @@ pub fn fence(conn: &Connection) -> rusqlite::Result<()> {
     let deadline = Instant::now() + STATEMENT_TIME_LIMIT;
     conn.progress_handler(10_000, Some(move || SHUTTING_DOWN.load(Ordering::Relaxed) || Instant::now() > deadline));
     Ok(())
+}
+
+/// The most bytes an instance's database may grow to: `$FLOTILLA_MAX_DB_BYTES`, default 256 MiB.
+/// A write past it fails (413), and the database stays usable.
+pub fn max_database_bytes() -> i64 {
+    static MAX: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    *MAX.get_or_init(|| std::env::var("FLOTILLA_MAX_DB_BYTES").ok().and_then(|v| v.parse().ok()).unwrap_or(256 << 20))
 }
 
 /// Whether an error is the progress handler's interrupt.

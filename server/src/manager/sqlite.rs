@@ -73,6 +73,10 @@ fn sql_error(e: rusqlite::Error) -> ApiError {
             format!("Refused: the statement reaches outside the instance's database ({text})"),
         );
     }
+    if matches!(&e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull) {
+        let cap = guard::max_database_bytes() >> 20;
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, format!("The instance database is full (its cap is {cap} MiB)"));
+    }
     if text.contains("string or blob too big") {
         return refuse(StatusCode::PAYLOAD_TOO_LARGE, format!("A value passed the size limit ({text})"));
     }

@@ -179,7 +179,7 @@ fn check_sizes(texts: &[(&str, Option<&str>)], values: &[(&str, Option<&Value>)]
 
 fn check_key(key: &str) -> ApiResult<()> {
     if key.trim().is_empty() || key.len() > 200 || key.chars().any(|c| c.is_control() || c == '/') {
-        return Err(ApiError::bad_request("Task key must be 1-200 characters, without '/' or control characters"));
+        return Err(ApiError::bad_request("Task key must be 1-200 bytes, without '/' or control characters"));
     }
     Ok(())
 }

@@ -50,7 +50,12 @@ impl Worker {
     async fn start(launch: &Launch) -> Result<Worker, String> {
         let mut cmd = launch.command(WORKER);
         let confined = launch.confine(&mut cmd);
+        let seccomp = match launch.bwrap {
+            Some(_) => crate::sandbox::pass_seccomp(&mut cmd).map_err(|e| format!("seccomp: {e}"))?,
+            None => None,
+        };
         let spawned = cmd.spawn();
+        drop(seccomp);
         let cgroups = confined.map(|groups| groups.dirs).unwrap_or_default();
         let mut child = spawned.map_err(|e| format!("could not start a verifier worker: {e}"))?;
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {

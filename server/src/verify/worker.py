@@ -245,6 +245,22 @@ def child(job, work, port, answer_fd):
     os._exit(0)
 
 
+def remove_ipc_objects():
+    """Removes the SysV shared memory, message queues and semaphores a job left (the sandbox has
+    its own IPC namespace, so all of them are the job's)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    IPC_RMID = 0
+    for kind, remove in (
+        ("shm", lambda i: libc.shmctl(i, IPC_RMID, None)),
+        ("msg", lambda i: libc.msgctl(i, IPC_RMID, None)),
+        ("sem", lambda i: libc.semctl(i, 0, IPC_RMID)),
+    ):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            with open(f"/proc/sysvipc/{kind}") as table:
+                for line in list(table)[1:]:
+                    remove(int(line.split()[1]))
+
+
 def sweep(work):
     """Kills whatever the job left running and removes what it wrote."""
     if SANDBOXED and os.getpid() != 1:
@@ -259,6 +275,7 @@ def sweep(work):
             if not [n for n in os.listdir("/proc") if n.isdigit() and int(n) not in (1, os.getpid())]:
                 break
             time.sleep(0.01)
+        remove_ipc_objects()
         for scratch in (SCRATCH, "/dev/shm"):
             for name in os.listdir(scratch):
                 shutil.rmtree(os.path.join(scratch, name), ignore_errors=True)
@@ -273,6 +290,7 @@ def serve_one(job, port):
     pid = os.fork()
     if pid == 0:
         try:
+            LISTENER.close()  # the relay's; a job must not take its connections
             os.close(read_end)
             os.setsid()
             child(job, work, port, write_end)
@@ -311,14 +329,16 @@ def untouchable():
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
 
 
+LISTENER = socket.socket()
+
+
 def main():
     untouchable()
     helpers()
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    threading.Thread(target=relay, args=(listener,), daemon=True).start()
-    port = listener.getsockname()[1]
+    LISTENER.bind(("127.0.0.1", 0))
+    LISTENER.listen(16)
+    threading.Thread(target=relay, args=(LISTENER,), daemon=True).start()
+    port = LISTENER.getsockname()[1]
     answers = sys.stdout.buffer
     answers.write(b'{"ready": true}\n')
     answers.flush()

@@ -316,7 +316,7 @@ def serve_one(job, port):
             why = f"was killed by signal {os.WTERMSIG(status)} ({signal.Signals(os.WTERMSIG(status)).name})"
         else:
             why = f"exited with status {os.WEXITSTATUS(status)}"
-        message = f"the verifier process {why} without an answer"
+        message = f"the verifier process {why} without a result"
         return {"success": False, "result": None, "stdout": "", "error": {"type": "VerifierCrashed", "message": message}}
 
 

@@ -52,6 +52,8 @@ fn find_bwrap() -> Option<PathBuf> {
 pub fn base_args() -> Vec<String> {
     let mut args: Vec<String> = [
         "--unshare-user",
+        // No user namespaces inside: each would count against the host user's quota.
+        "--disable-userns",
         "--unshare-pid",
         "--unshare-ipc",
         "--unshare-uts",

@@ -70,3 +70,16 @@ async fn a_verifier_bundle_is_bounded() {
     });
     refused(&a, "POST", "/v1/verifiers/execute", body, "bundle").await;
 }
+
+#[tokio::test]
+async fn a_teams_transcripts_are_bounded_together() {
+    let server = Server::start_with_env(&data_dir(), &[], &[("FLOTILLA_MAX_TRACE_BYTES_PER_TEAM", "1048576")]);
+    let message = json!({ "role": "user", "content": "m".repeat(600 * 1024) });
+    let ingest = json!({ "messages": [message], "status": "running" });
+    let a = server.client(KEY_A);
+    assert_eq!(a.post("/v1/sessions/ingest", ingest.clone()).await.0, 200);
+    let (status, body) = a.post("/v1/sessions/ingest", ingest.clone()).await;
+    assert_eq!(status, 413, "{body:.300}");
+    assert!(body["detail"].as_str().unwrap().contains("team keeps at most 1 MiB"), "{body:.300}");
+    assert_eq!(server.client(KEY_B).post("/v1/sessions/ingest", ingest).await.0, 200, "other teams are apart");
+}

@@ -136,4 +136,9 @@ async fn an_instance_database_cannot_grow_past_its_cap() {
     let size = std::fs::metadata(dir.join("instances").join(&sql.id).join("current.db")).unwrap().len();
     assert!(size <= 5 << 20, "the file stays near its cap: {size} bytes");
     assert_eq!(sql.query("current", "SELECT COUNT(*) FROM tickets", true).await.0, 200, "reads still work");
+    // TEMP tables live in a database of their own: capped alike.
+    let temp = "CREATE TEMP TABLE t AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 8) \
+                SELECT zeroblob(1048576) AS b FROM n";
+    let (status, body) = sql.query("current", temp, false).await;
+    refused(status, &body, 413, "full");
 }

@@ -150,9 +150,46 @@ return {'score': 1, 'made': made}\n";
     let (status, body) = run_verifier(&server, "tenant-ipc", plant).await;
     let made = result_of(status, &body)["made"].as_array().unwrap().clone();
     assert!(made.iter().all(|id| id.as_i64().unwrap() >= 0), "the objects were made: {body}");
-    let look = "def verify(env, final_answer=None):\n    \
+    let look = "import os\n\
+def verify(env, final_answer=None):\n    \
 left = {k: len(open(f'/proc/sysvipc/{k}').readlines()) - 1 for k in ('shm', 'msg', 'sem')}\n    \
 return {'score': 1, 'left': left}\n";
     let (status, body) = run_verifier(&server, "tenant-ipc-look", look).await;
     assert_eq!(result_of(status, &body)["left"], json!({ "shm": 0, "msg": 0, "sem": 0 }), "{body}");
+}
+
+#[tokio::test]
+async fn no_nested_user_namespace_no_locked_leftovers_and_a_bounded_manager_socket() {
+    let server = Server::start(&data_dir(), &["--verifier-workers", "1"]);
+    let code = "import ctypes, os, socket\n\
+def verify(env, final_answer=None):\n    \
+libc = ctypes.CDLL(None, use_errno=True)\n    \
+userns = libc.unshare(0x10000000) == 0\n    \
+os.makedirs('/tmp/locked/inner')\n    \
+open('/tmp/locked/inner/f', 'w').write('x')\n    \
+os.chmod('/tmp/locked/inner', 0o500)\n    \
+os.chmod('/tmp/locked', 0o500)\n    \
+held, served = [], 0\n    \
+for _ in range(200):\n        \
+s = socket.socket(socket.AF_UNIX)\n        \
+s.settimeout(2)\n        \
+try:\n            s.connect('/run/flotilla/manager.sock')\n        \
+except OSError:\n            break\n        \
+held.append(s)\n    \
+for s in held:\n        \
+try:\n            \
+s.sendall(b'GET /i/x/api/v1/env/health HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n')\n            \
+served += bool(s.recv(12))\n        \
+except OSError:\n            pass\n    \
+return {'score': 1, 'userns': userns, 'served': served}\n";
+    let (status, body) = run_verifier(&server, "tenant-misc", code).await;
+    let result = result_of(status, &body);
+    assert_eq!(result["userns"], json!(false), "{body}");
+    assert!(result["served"].as_i64().unwrap() <= 128, "the manager socket holds 128 connections at most: {body}");
+    let look = "import os\n\
+def verify(env, final_answer=None):\n    \
+own = os.path.basename(os.getcwd())\n    \
+return {'score': 1, 'tmp': [n for n in os.listdir('/tmp') if n != own]}\n";
+    let (status, body) = run_verifier(&server, "tenant-misc-look", look).await;
+    assert_eq!(result_of(status, &body)["tmp"], json!([]), "read-only leftovers are removed too: {body}");
 }

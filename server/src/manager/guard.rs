@@ -73,7 +73,10 @@ fn authorize(context: AuthContext<'_>) -> Authorization {
 pub fn fence(conn: &Connection) -> rusqlite::Result<()> {
     // Before the authorizer, which refuses writing pragmas to the caller.
     let page_size: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0))?;
-    conn.pragma_update(None, "max_page_count", max_database_bytes() / page_size.max(512))?;
+    let pages = max_database_bytes() / page_size.max(512);
+    conn.pragma_update(None, "max_page_count", pages)?;
+    // TEMP tables live in their own database, with their own cap.
+    conn.pragma_update(Some("temp"), "max_page_count", pages)?;
     conn.set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0)?;
     conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)?;
     conn.set_limit(Limit::SQLITE_LIMIT_SQL_LENGTH, MAX_SQL_BYTES)?;

@@ -21,6 +21,15 @@ pub const MAX_MESSAGES_PER_SESSION: i64 = 10_000;
 /// The most bytes of messages one session keeps (a transcript is read whole): 32 MiB.
 pub const MAX_BYTES_PER_SESSION: i64 = 32 * 1024 * 1024;
 
+/// The most bytes of messages all of a team's sessions keep: `$FLOTILLA_MAX_TRACE_BYTES_PER_TEAM`,
+/// default 1 GiB.
+fn max_bytes_per_team() -> i64 {
+    static MAX: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    *MAX.get_or_init(|| {
+        std::env::var("FLOTILLA_MAX_TRACE_BYTES_PER_TEAM").ok().and_then(|v| v.parse().ok()).unwrap_or(1 << 30)
+    })
+}
+
 const STATUSES: [&str; 5] = ["pending", "running", "completed", "failed", "cancelled"];
 
 fn new_id(prefix: &str) -> String {
@@ -215,7 +224,7 @@ async fn ingest(
             json!({ "success": true, "session_id": "", "message_count": 0, "created_new_session": false }),
         ));
     }
-    let limits = (MAX_MESSAGES_PER_SESSION, MAX_BYTES_PER_SESSION);
+    let limits = (MAX_MESSAGES_PER_SESSION, MAX_BYTES_PER_SESSION, max_bytes_per_team());
     let outcome = state.store.ingest(&caller.team_id, &new_id("ses"), &now_iso(), &input, limits)?;
     let done = outcome.map_err(|refused| match refused {
         IngestRefused::SessionNotFound(id) => ApiError::not_found(format!("Session '{id}' not found")),
@@ -225,6 +234,10 @@ async fn ingest(
             ApiError::new(StatusCode::CONFLICT, format!("Verifier execution '{id}' already scores another session"))
         }
         IngestRefused::InstanceNotFound(id) => ApiError::not_found(format!("Instance '{id}' not found")),
+        IngestRefused::TeamFull { limit } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("A team keeps at most {} MiB of transcripts; this ingest would pass that", limit >> 20),
+        ),
         IngestRefused::TooManyBytes { limit } => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("A session keeps at most {} MiB of messages; this ingest would pass that", limit / 1024 / 1024),

@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     byte_count            INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS sessions_by_job ON sessions (team_id, job_id);
+CREATE INDEX IF NOT EXISTS sessions_by_team ON sessions (team_id, byte_count);
 CREATE TABLE IF NOT EXISTS messages (
     session_id   TEXT NOT NULL,
     seq          INTEGER NOT NULL,
@@ -168,6 +169,10 @@ pub enum IngestRefused {
     /// The execution already scores another session.
     ExecutionTaken(String),
     InstanceNotFound(String),
+    /// The team's transcripts together would pass their cap.
+    TeamFull {
+        limit: i64,
+    },
     TooManyMessages {
         limit: i64,
     },
@@ -342,9 +347,9 @@ impl Store {
         new_session_id: &str,
         now: &str,
         input: &Ingest,
-        limits: (i64, i64),
+        limits: (i64, i64, i64),
     ) -> rusqlite::Result<Result<Ingested, IngestRefused>> {
-        let (max_messages, max_bytes) = limits;
+        let (max_messages, max_bytes, max_team_bytes) = limits;
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         // (message count, byte count, job, task) of the session being appended to.
@@ -438,6 +443,14 @@ impl Store {
         let bytes = current.as_ref().map_or(0, |c| c.1) + added as i64;
         if bytes > max_bytes {
             return Ok(Err(IngestRefused::TooManyBytes { limit: max_bytes }));
+        }
+        let team_bytes: i64 = tx.query_row(
+            "SELECT COALESCE(SUM(byte_count), 0) FROM sessions WHERE team_id = ?1",
+            params![team_id],
+            |r| r.get(0),
+        )?;
+        if team_bytes + added as i64 > max_team_bytes {
+            return Ok(Err(IngestRefused::TeamFull { limit: max_team_bytes }));
         }
         let session_id = input.session_id.clone().unwrap_or_else(|| new_session_id.to_string());
         if existing.is_none() {

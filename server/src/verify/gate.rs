@@ -25,6 +25,10 @@ pub fn directory(data_dir: &Path) -> std::io::Result<PathBuf> {
     Ok(dir)
 }
 
+/// The most connections the socket holds at once (the relay inside each worker holds 32);
+/// more are closed at accept, so no job can take the server's file descriptors.
+const MAX_CONNECTIONS: usize = 128;
+
 /// Binds `<dir>/manager.sock` and serves `manager` on it until the process ends.
 pub fn spawn(dir: &Path, manager: Router) -> std::io::Result<()> {
     let path = dir.join("manager.sock");
@@ -32,16 +36,19 @@ pub fn spawn(dir: &Path, manager: Router) -> std::io::Result<()> {
     let listener = UnixListener::bind(&path)?;
     let mut builder = Builder::new(TokioExecutor::new()).http1_only();
     builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 continue;
             };
+            let Ok(slot) = slots.clone().try_acquire_owned() else { continue };
             let service = TowerToHyperService::new(manager.clone());
             let connection = builder.serve_connection(TokioIo::new(stream), service).into_owned();
             tokio::spawn(async move {
                 let _ = connection.await;
+                drop(slot);
             });
         }
     });

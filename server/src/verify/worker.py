@@ -261,6 +261,21 @@ def remove_ipc_objects():
                     remove(int(line.split()[1]))
 
 
+def remove_tree(path):
+    """Removes `path` whatever its modes: a job may leave directories it made read-only."""
+    for root, dirs, _ in os.walk(path):
+        for d in dirs:
+            with contextlib.suppress(OSError):
+                os.chmod(os.path.join(root, d), 0o700, follow_symlinks=False)
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o700, follow_symlinks=False)
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+
+
 def sweep(work):
     """Kills whatever the job left running and removes what it wrote."""
     if SANDBOXED and os.getpid() != 1:
@@ -278,10 +293,8 @@ def sweep(work):
         remove_ipc_objects()
         for scratch in (SCRATCH, "/dev/shm"):
             for name in os.listdir(scratch):
-                shutil.rmtree(os.path.join(scratch, name), ignore_errors=True)
-                with contextlib.suppress(OSError):
-                    os.unlink(os.path.join(scratch, name))
-    shutil.rmtree(work, ignore_errors=True)
+                remove_tree(os.path.join(scratch, name))
+    remove_tree(work)
 
 
 def serve_one(job, port):

@@ -98,29 +98,24 @@ impl Config {
                     config.cors_origins.push(origin)
                 }
                 "--sandbox" => config.sandbox = crate::sandbox::Mode::parse(&value()?)?,
-                "--verifier-workers" => {
-                    config.verifier_workers = value()?
-                        .parse()
-                        .ok()
-                        .filter(|n| (1..=64).contains(n))
-                        .ok_or("--verifier-workers must be 1-64")?
-                }
-                "--verifier-queue" => {
-                    config.verifier_queue =
-                        value()?.parse().ok().filter(|n| *n <= 10_000).ok_or("--verifier-queue must be 0-10000")?
-                }
-                "--min-heartbeat-interval" => {
-                    config.min_heartbeat_interval = value()?
-                        .parse()
-                        .ok()
-                        .filter(|n| (1..=3600).contains(n))
-                        .ok_or("--min-heartbeat-interval must be 1-3600")?
-                }
+                "--verifier-workers" => config.verifier_workers = number_in(&flag, &value()?, 1, 64)?,
+                "--verifier-queue" => config.verifier_queue = number_in(&flag, &value()?, 0, 10_000)?,
+                "--min-heartbeat-interval" => config.min_heartbeat_interval = number_in(&flag, &value()?, 1, 3600)?,
                 other => return Err(format!("unknown flag {other}")),
             }
         }
         Ok(config)
     }
+}
+
+/// `value` as a number from `low` to `high`, or an error naming `flag` and the range.
+fn number_in<N: std::str::FromStr + PartialOrd + std::fmt::Display>(
+    flag: &str,
+    value: &str,
+    low: N,
+    high: N,
+) -> Result<N, String> {
+    value.parse().ok().filter(|n| *n >= low && *n <= high).ok_or(format!("{flag} must be {low}-{high}"))
 }
 
 impl Config {

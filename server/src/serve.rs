@@ -19,13 +19,19 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 pub const MAX_CONNECTIONS: usize = 1024;
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
+/// HTTP/1 connections that must send their request headers within [`HEADER_READ_TIMEOUT`].
+pub fn http1_builder() -> Builder<TokioExecutor> {
+    let mut builder = Builder::new(TokioExecutor::new()).http1_only();
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
+    builder
+}
+
 /// Serves `app` on `listener` until `shutdown` resolves, then drains for at most
 /// [`SHUTDOWN_GRACE`].
 pub async fn serve(listener: TcpListener, app: Router, shutdown: impl Future<Output = ()>) {
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
-    let mut builder = Builder::new(TokioExecutor::new()).http1_only();
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
+    let builder = http1_builder();
     tokio::pin!(shutdown);
     loop {
         let stream = tokio::select! {

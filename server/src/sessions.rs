@@ -61,16 +61,20 @@ impl Sessions {
 mod tests {
     use super::*;
 
-    #[test]
-    fn issued_tokens_resolve_until_revoked() {
-        let sessions = Sessions::default();
-        let caller = Caller {
+    fn caller() -> Caller {
+        Caller {
             team_id: "t".into(),
             team_name: "T".into(),
             profile_id: "p".into(),
             profile_name: "p".into(),
             instance_limit: 1,
-        };
+        }
+    }
+
+    #[test]
+    fn issued_tokens_resolve_until_revoked() {
+        let sessions = Sessions::default();
+        let caller = caller();
         let token = sessions.issue(caller.clone(), "k");
         assert!(token.starts_with(PREFIX));
         assert_eq!(sessions.caller(&token), Some((caller, "k".to_string())));
@@ -81,13 +85,7 @@ mod tests {
     #[test]
     fn a_key_holds_a_bounded_number_of_sessions_and_loses_the_oldest() {
         let sessions = Sessions::default();
-        let caller = Caller {
-            team_id: "t".into(),
-            team_name: "T".into(),
-            profile_id: "p".into(),
-            profile_name: "p".into(),
-            instance_limit: 1,
-        };
+        let caller = caller();
         let first = sessions.issue(caller.clone(), "k");
         let rest: Vec<String> = (0..MAX_SESSIONS_PER_KEY).map(|_| sessions.issue(caller.clone(), "k")).collect();
         assert_eq!(sessions.caller(&first), None, "the oldest went");

@@ -30,6 +30,13 @@ async fn manager_status(server: &Server, instance: &str, token: &str) -> u16 {
     reqwest::Client::new().get(url).header("X-Runner-Token", token).send().await.unwrap().status().as_u16()
 }
 
+/// A browser session's token, signed in with `key`.
+async fn sign_in(server: &Server, key: &str) -> String {
+    let (status, body) = server.client("none").post("/v1/session", json!({ "api_key": key })).await;
+    assert_eq!(status, 200, "{body}");
+    body["token"].as_str().unwrap().to_string()
+}
+
 async fn runner_token(client: &Client) -> String {
     let (status, body) = client.get("/v1/runner-auth/token").await;
     assert_eq!(status, 200, "{body}");
@@ -60,16 +67,7 @@ async fn a_session_mints_nothing_that_outlives_it() {
     let server = Server::start(&dir, &[]);
     let instance = server.client(KEY_A).make(json!({})).await;
     let http = reqwest::Client::new();
-    let signed_in: Value = http
-        .post(format!("{}/v1/session", server.base))
-        .json(&json!({ "api_key": KEY_C }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let session = signed_in["token"].as_str().unwrap().to_string();
+    let session = sign_in(&server, KEY_C).await;
     let token = runner_token(&server.client(&session)).await;
     assert_eq!(manager_status(&server, &instance, &token).await, 200);
     let signed_out = http.delete(format!("{}/v1/session", server.base)).bearer_auth(&session).send().await.unwrap();
@@ -77,16 +75,7 @@ async fn a_session_mints_nothing_that_outlives_it() {
     assert_eq!(manager_status(&server, &instance, &token).await, 404, "the session's runner token died with it");
 
     // A session also ends with the key that signed it in.
-    let signed_in: Value = http
-        .post(format!("{}/v1/session", server.base))
-        .json(&json!({ "api_key": KEY_C }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let session = server.client(signed_in["token"].as_str().unwrap());
+    let session = server.client(&sign_in(&server, KEY_C).await);
     assert_eq!(session.get("/v1/account").await.0, 200);
     write_keys(&dir, &[]);
     assert!(eventually(5_000, || async { session.get("/v1/account").await.0 == 401 }).await);

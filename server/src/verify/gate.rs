@@ -4,12 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder;
+use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::UnixListener;
-
-use crate::serve::HEADER_READ_TIMEOUT;
 
 /// The socket's directory: `<data-dir>/run`, or a private temporary one when that path is too
 /// long for a Unix socket address (108 bytes).
@@ -34,8 +31,7 @@ pub fn spawn(dir: &Path, manager: Router) -> std::io::Result<()> {
     let path = dir.join("manager.sock");
     let _ = std::fs::remove_file(&path);
     let listener = UnixListener::bind(&path)?;
-    let mut builder = Builder::new(TokioExecutor::new()).http1_only();
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
+    let builder = crate::serve::http1_builder();
     let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     tokio::spawn(async move {
         loop {

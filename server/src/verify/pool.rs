@@ -211,12 +211,16 @@ impl Pool {
         });
     }
 
+    /// Keeps `worker` idle. With the pool full, a worker that has served a team (warm for it)
+    /// takes the place of one that has served none; otherwise the newcomer goes.
     async fn park(&self, worker: Worker) {
         let extra = {
             let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
             if idle.len() < self.size {
                 idle.push(worker);
                 None
+            } else if let Some(i) = idle.iter().position(|w| w.team.is_none()).filter(|_| worker.team.is_some()) {
+                Some(std::mem::replace(&mut idle[i], worker))
             } else {
                 Some(worker)
             }

@@ -5,10 +5,16 @@
 //   flotilla eval --agent ./my-agent.mjs [--env KEY | --project KEY | --tasks a,b] [--model NAME]
 //                 [--concurrency 4] [--pass-k 1] [--job-name NAME] [--task-timeout-ms MS] [--json]
 //   flotilla compare BASELINE_JOB CANDIDATE_JOB [--confidence 0.95] [--max-drop 0] [--json]
+//   flotilla tasks export FILE [--env KEY] [--project KEY]    (FILE "-" is stdout)
+//   flotilla tasks import FILE [--project KEY]                (FILE "-" is stdin)
+//
+// Task files are fleet-python's format (`export_tasks` / `import_tasks`): a pack moves between
+// the two clients unchanged. A bad file names the task and the field and imports nothing.
 //
 // Exit status: 0; 1 when `compare`'s verdict is `worse` or the pass rate dropped by more than
 // --max-drop (a CI gate); 130 when `eval` was stopped (Ctrl-C); 2 for bad usage or a failed call
 // (the reason on one line on stderr, then the usage for usage errors; no stack trace).
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
@@ -18,7 +24,9 @@ import { pct, taskChange, summary, verdict, links } from './report.mjs';
 const USAGE = `usage:
   flotilla eval --agent ./agent.mjs [--env KEY | --project KEY | --tasks a,b] [--model NAME]
                 [--concurrency 4] [--pass-k 1] [--job-name NAME] [--task-timeout-ms MS] [--json]
-  flotilla compare BASELINE_JOB CANDIDATE_JOB [--confidence 0.95] [--max-drop 0] [--json]`;
+  flotilla compare BASELINE_JOB CANDIDATE_JOB [--confidence 0.95] [--max-drop 0] [--json]
+  flotilla tasks export FILE [--env KEY] [--project KEY]
+  flotilla tasks import FILE [--project KEY]`;
 
 class UsageError extends Error {}
 
@@ -129,11 +137,46 @@ async function compareCommand(args) {
   return gate ? 0 : 1;
 }
 
+async function tasksCommand(args) {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true, strict: true, options: { env: { type: 'string' }, project: { type: 'string' } },
+  });
+  const [action, file, ...extra] = positionals;
+  if (!['export', 'import'].includes(action) || !file || extra.length) {
+    throw new UsageError('tasks needs export FILE or import FILE');
+  }
+  const fleet = new Fleet();
+  if (action === 'export') {
+    const pack = await fleet.exportTasks({ envKey: values.env, projectKey: values.project });
+    const text = `${JSON.stringify(pack, null, 2)}\n`;
+    if (file === '-') process.stdout.write(text);
+    else {
+      // Written whole or not at all: a failed export leaves an older file as it was.
+      const partial = `${file}.${process.pid}.partial`;
+      writeFileSync(partial, text);
+      renameSync(partial, file);
+      console.log(`exported ${pack.length} tasks to ${file}`);
+    }
+    return 0;
+  }
+  if (values.env) throw new UsageError('tasks import takes no --env (each task names its env_id)');
+  let text;
+  try {
+    text = readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${error.message}`);
+  }
+  const imported = await fleet.importTasks(text, { projectKey: values.project });
+  console.log(`imported ${imported.length} tasks${values.project ? ` into project ${values.project}` : ''}`);
+  return 0;
+}
+
 const [command, ...rest] = process.argv.slice(2);
 try {
   let status;
   if (command === 'eval') status = await evalCommand(rest);
   else if (command === 'compare') status = await compareCommand(rest);
+  else if (command === 'tasks') status = await tasksCommand(rest);
   else throw new UsageError(command ? `unknown command "${command}"` : 'no command');
   process.exit(status);
 } catch (error) {

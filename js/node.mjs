@@ -3,7 +3,7 @@
 import flotilla from './node.cjs';
 
 export const {
-  Fleet, Env, Task, Database, Session, EventStream,
+  Fleet, Env, Task, Database, Session, EventStream, Mcp,
   configure, loadTasks, makeEnv, heartbeat, verifyDetailed, listInstances, closeAll, account, listRuns,
   job, listJobSessions, getSessionTranscript, evaluate,
   FleetError, APIError, AuthenticationError, PermissionError, InstanceLimitError, TeamNotFoundError,

@@ -20,7 +20,7 @@ export function init(source) {
 }
 
 export const {
-  Fleet, Env, Task, Database, Session, EventStream,
+  Fleet, Env, Task, Database, Session, EventStream, Mcp,
   configure, loadTasks, makeEnv, heartbeat, verifyDetailed, listInstances, closeAll, account, listRuns,
   job, listJobSessions, getSessionTranscript, evaluate,
 } = wasm;

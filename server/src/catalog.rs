@@ -14,9 +14,10 @@ use crate::demo;
 pub enum Runtime {
     /// The built-in help desk app, served in-process over the instance's `current.db`.
     Demo,
-    /// An external program. `{port}` in `command` and `env` values is replaced by the port it
-    /// must listen on; it also gets `PORT`, `DATABASE_PATH` (its `current.db`) and
-    /// `SEED_DATABASE_PATH`.
+    /// An external program, started in its instance's directory. In `command` and `env` values,
+    /// `{port}` is replaced by the port it must listen on and `{root}` by the catalog file's
+    /// directory (`["python3", "{root}/app.py", "{port}"]`); it also gets `PORT`,
+    /// `DATABASE_PATH` (its `current.db`) and `SEED_DATABASE_PATH`.
     Command {
         command: Vec<String>,
         #[serde(default)]

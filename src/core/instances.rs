@@ -188,13 +188,16 @@ impl MakeOptions {
             non_empty(value, WHAT, key)?;
         }
         in_range(self.ttl_seconds, 1, i64::from(i32::MAX), WHAT, "ttlSeconds")?;
-        in_range(self.heartbeat_interval, 30, 3600, WHAT, "heartbeatInterval")?;
-        in_range(self.max_wait_seconds, 0, 3600, WHAT, "maxWaitSeconds")
+        in_range(self.heartbeat_interval, 30, 3600, WHAT, "heartbeatInterval")
     }
 }
 
+/// The most a create asks the server to wait: a larger `maxWaitSeconds` is lowered to it, as
+/// fleet-python does (`min(max_wait_seconds, 3600)`).
+pub const MAX_WAIT_SECONDS: u32 = 3600;
+
 /// Builds `POST /v1/env/instances`. `create_timeout_ms` is the call's timeout; the server's
-/// `max_wait_seconds` defaults to 30 s less, capped at 3600 (as fleet-python).
+/// `max_wait_seconds` defaults to 30 s less; either is capped at [`MAX_WAIT_SECONDS`].
 pub fn make_request(
     config: &ClientConfig,
     o: &MakeOptions,
@@ -207,7 +210,7 @@ pub fn make_request(
         Some((key, version)) => (Some(key), version),
         None => (None, None),
     };
-    let default_wait = ((create_timeout_ms / 1000.0) as i64 - 30).clamp(0, 3600) as u32;
+    let default_wait = ((create_timeout_ms / 1000.0) as i64 - 30).clamp(0, i64::from(MAX_WAIT_SECONDS)) as u32;
     let body = CreateBody {
         env_key,
         env_version,
@@ -220,7 +223,7 @@ pub fn make_request(
         created_from: "sdk",
         ttl_seconds: o.ttl_seconds,
         heartbeat_interval: o.heartbeat_interval,
-        max_wait_seconds: o.max_wait_seconds.unwrap_or(default_wait),
+        max_wait_seconds: o.max_wait_seconds.unwrap_or(default_wait).min(MAX_WAIT_SECONDS),
     };
     Ok(config.request_json(Method::Post, "/v1/env/instances", &body, ctx))
 }
@@ -246,6 +249,14 @@ pub async fn make<I: Io>(call: &Call<'_, I>, options: &MakeOptions) -> Result<In
         }
         other => other,
     }
+}
+
+/// Options of `fleet.heartbeat(id, options)` besides `signal` and `timeoutMs`
+/// (`HeartbeatOptions`): the region to send, as fleet-python's `heartbeat(id, region)`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HeartbeatOptions {
+    pub region: Option<String>,
 }
 
 /// Options of `env.waitUntilRunning` besides `signal` (`WaitOptions`).
@@ -389,6 +400,9 @@ pub fn heartbeat_request(
     ctx: &CallContext,
 ) -> Result<HttpRequest, FleetError> {
     require_id(id, "instance id")?;
+    if region.is_some_and(|r| r.trim().is_empty()) {
+        return Err(FleetError::validation("heartbeat options: `region` must be a non-empty string"));
+    }
     let path = format!("/v1/env/instances/{}/heartbeat", escape(id));
     Ok(config.request_json(Method::Post, &path, &HeartbeatBody { region }, ctx))
 }

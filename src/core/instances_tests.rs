@@ -52,6 +52,8 @@ fn max_wait_follows_the_call_timeout() {
     assert!(body(json!({ "envKey": "e" }), 10_000.0).contains(r#""max_wait_seconds":0"#));
     assert!(body(json!({ "envKey": "e" }), 10_000_000.0).contains(r#""max_wait_seconds":3600"#));
     assert!(body(json!({ "envKey": "e", "maxWaitSeconds": 5 }), 60_000.0).contains(r#""max_wait_seconds":5"#));
+    let capped = body(json!({ "envKey": "e", "maxWaitSeconds": 5000 }), 60_000.0);
+    assert!(capped.contains(r#""max_wait_seconds":3600"#), "capped as fleet-python caps it: {capped}");
 }
 
 #[test]
@@ -66,6 +68,8 @@ fn invalid_make_options_are_refused_before_sending() {
         json!({ "envKey": "e", "envVariables": "A=1" }),
         json!({ "envKey": "e", "runid": "typo" }),
         json!({ "envKey": "e", "ttlSecond": 5 }),
+        json!({ "envKey": "e", "maxWaitSeconds": -1 }),
+        json!({ "envKey": "e", "maxWaitSeconds": 2.5 }),
     ] {
         let e = make_options(bad.clone()).and_then(|o| make_request(&config(), &o, CREATE_TIMEOUT_MS, &ctx()));
         assert_eq!(e.unwrap_err().kind, ErrorKind::Validation, "{bad}");

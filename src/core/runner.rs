@@ -120,11 +120,15 @@ struct QueryBody<'a> {
     read_only: bool,
 }
 
-/// The body of `POST /reset`: no seed, no timestamp.
-#[derive(Serialize)]
-struct ResetBody {
-    timestamp: Option<u64>,
-    seed: Option<u64>,
+/// Options of `env.reset()` (`ResetOptions`), and the body of `POST /reset`: both keys always
+/// sent, null when not given, as fleet-python's `env.reset(seed=None, timestamp=None)` (§8.3).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetOptions {
+    /// The clock the app should start from (epoch seconds), for apps that honour it.
+    pub timestamp: Option<i64>,
+    /// The seed of the app's randomness, for apps that honour it.
+    pub seed: Option<i64>,
 }
 
 /// Where an instance's runner lives and the token it wants.
@@ -182,8 +186,8 @@ impl Runner {
         self.request(Method::Get, &format!("/resources/sqlite/{}/describe", escape(db)), None, true)
     }
 
-    pub fn reset(&self) -> HttpRequest {
-        self.request(Method::Post, "/reset", Some(to_json(&ResetBody { timestamp: None, seed: None })), true)
+    pub fn reset(&self, options: &ResetOptions) -> HttpRequest {
+        self.request(Method::Post, "/reset", Some(to_json(options)), true)
     }
 
     pub fn health(&self) -> HttpRequest {

@@ -21,7 +21,9 @@ fn runner_requests_carry_sdk_headers_and_the_token_only() {
         runner().query("c", "SELECT 1", None, true).unwrap().body.as_deref(),
         Some(r#"{"query":"SELECT 1","args":null,"read_only":true}"#)
     );
-    assert_eq!(runner().reset().body.as_deref(), Some(r#"{"timestamp":null,"seed":null}"#));
+    assert_eq!(runner().reset(&ResetOptions::default()).body.as_deref(), Some(r#"{"timestamp":null,"seed":null}"#));
+    let both = ResetOptions { seed: Some(42), timestamp: Some(1_767_225_600) };
+    assert_eq!(runner().reset(&both).body.as_deref(), Some(r#"{"timestamp":1767225600,"seed":42}"#));
 }
 
 /// A write carries no id the runner could de-duplicate, so it is never sent twice.
@@ -29,7 +31,11 @@ fn runner_requests_carry_sdk_headers_and_the_token_only() {
 fn only_writes_are_unsafe_to_replay() {
     assert!(runner().query("current", "SELECT 1", None, true).unwrap().replay_safe);
     assert!(!runner().query("current", "INSERT INTO t VALUES (1)", None, false).unwrap().replay_safe);
-    assert!(runner().reset().replay_safe && runner().diff().replay_safe && runner().describe("current").replay_safe);
+    assert!(
+        runner().reset(&ResetOptions::default()).replay_safe
+            && runner().diff().replay_safe
+            && runner().describe("current").replay_safe
+    );
 }
 
 #[test]
@@ -54,7 +60,7 @@ fn the_token_is_fetched_once_and_sent_with_every_runner_call() {
     let c = call(&client, &io);
     let health: HealthResult = run(call_runner(&c, BASE, &tokens, |r| Ok(r.health()))).unwrap();
     assert_eq!(health.status, "healthy");
-    let _: ResetResult = run(call_runner(&c, BASE, &tokens, |r| Ok(r.reset()))).unwrap();
+    let _: ResetResult = run(call_runner(&c, BASE, &tokens, |r| Ok(r.reset(&ResetOptions::default())))).unwrap();
     assert_eq!(io.calls(), ["GET /v1/runner-auth/token", "GET /i/x/api/v1/env/health", "POST /i/x/api/v1/env/reset"]);
     assert!(io.sent.borrow()[1..].iter().all(|r| r.header("x-runner-token") == Some("rt-1")));
 }

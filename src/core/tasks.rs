@@ -9,6 +9,7 @@ use super::instances::MakeOptions;
 use super::io::null_as_default;
 use super::options::{non_empty, require_id};
 use super::query::{self, escape};
+use super::session::iso_utc;
 
 /// The verifier stored with a task (`VerifierRecord`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -193,7 +194,7 @@ pub fn update_request(
 }
 
 /// A task to import (`ImportTaskInput`); also the body, in `Task.model_dump()` order and, as
-/// there, absent fields sent as null (§6.3).
+/// there, absent fields sent as null (§6.3), and an entry of a task file (`exportTasks`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all(deserialize = "camelCase"), deny_unknown_fields)]
 pub struct ImportTaskInput {
@@ -206,7 +207,7 @@ pub struct ImportTaskInput {
     pub version: Option<String>,
     pub data_id: Option<String>,
     pub data_version: Option<String>,
-    pub verifier_func: String,
+    pub verifier_func: Option<String>,
     pub verifier_id: Option<String>,
     pub verifier_sha: Option<String>,
     pub metadata: Option<Value>,
@@ -220,22 +221,37 @@ pub struct ImportTaskOptions {
     pub project_key: Option<String>,
 }
 
-/// `POST /v1/tasks?project_key=`.
+/// Refuses an import before anything is sent: `key`, `prompt`, `envId` and `verifierFunc` are
+/// required (fleet-python refuses a task without verifier code too), `projectKey` non-empty.
+pub fn check_import(task: &ImportTaskInput, o: &ImportTaskOptions) -> Result<(), FleetError> {
+    const WHAT: &str = "importTask task";
+    let code = task.verifier_func.as_deref().unwrap_or_default();
+    for (key, value) in [("key", &*task.key), ("prompt", &task.prompt), ("envId", &task.env_id), ("verifierFunc", code)]
+    {
+        require_id(value, &format!("{WHAT}: `{key}`"))?;
+    }
+    non_empty(&o.project_key, "importTask options", "projectKey")
+}
+
+/// `POST /v1/tasks?project_key=`. A task without `createdAt` gets the current time, naive ISO
+/// with microseconds as fleet-python sends it (`2026-11-22T13:35:25.106000`), but in UTC where
+/// fleet-python sends the local time: one instant whatever the client's time zone.
 pub fn import_request(
     config: &ClientConfig,
     task: &ImportTaskInput,
     o: &ImportTaskOptions,
     ctx: &CallContext,
 ) -> Result<HttpRequest, FleetError> {
-    const WHAT: &str = "importTask task";
-    for (key, value) in
-        [("key", &task.key), ("prompt", &task.prompt), ("envId", &task.env_id), ("verifierFunc", &task.verifier_func)]
-    {
-        require_id(value, &format!("{WHAT}: `{key}`"))?;
-    }
-    non_empty(&o.project_key, "importTask options", "projectKey")?;
+    check_import(task, o)?;
     let q = query::encode(&[("project_key", o.project_key.as_deref())]);
-    Ok(config.request_json(Method::Post, &format!("/v1/tasks{q}"), task, ctx))
+    let path = format!("/v1/tasks{q}");
+    if task.created_at.is_some() {
+        return Ok(config.request_json(Method::Post, &path, task, ctx));
+    }
+    let now = iso_utc(ctx.timestamp_ms as f64);
+    let created_at = format!("{}000", now.trim_end_matches('Z'));
+    let dated = ImportTaskInput { created_at: Some(created_at), ..task.clone() };
+    Ok(config.request_json(Method::Post, &path, &dated, ctx))
 }
 
 /// What verification needs of a task given back from JavaScript (a `Task` or its `toJSON()`).

@@ -10,7 +10,7 @@ fn config() -> ClientConfig {
 }
 
 fn ctx() -> CallContext {
-    CallContext { request_id: "r".into(), timestamp_ms: 1 }
+    CallContext { request_id: "r".into(), timestamp_ms: 1795354525106 }
 }
 
 fn filters(v: Value) -> LoadTasksOptions {
@@ -104,13 +104,18 @@ fn update_and_import_bodies_follow_the_protocol() {
     assert_eq!(
         req.body.as_deref(),
         Some(concat!(
-            r#"{"key":"k","prompt":"p","env_id":"helpdesk","env_variables":{},"created_at":null,"version":null,"#,
+            r#"{"key":"k","prompt":"p","env_id":"helpdesk","env_variables":{},"#,
+            r#""created_at":"2026-11-22T13:35:25.106000","version":null,"#,
             r#""data_id":null,"data_version":null,"verifier_func":"def verify(env): return 1","verifier_id":null,"#,
             r#""verifier_sha":null,"metadata":null,"output_json_schema":null}"#
         ))
     );
-    let e =
-        parse::<ImportTaskInput>(json!({ "key": "k", "prompt": "p", "envId": "e" }), "importTask task").unwrap_err();
+    let dated = ImportTaskInput { created_at: Some("2026-01-02T03:04:05".into()), ..task };
+    let req = import_request(&config(), &dated, &ImportTaskOptions::default(), &ctx()).unwrap();
+    assert!(req.body.unwrap().contains(r#""created_at":"2026-01-02T03:04:05","#), "a given createdAt is sent as is");
+    let no_code: ImportTaskInput =
+        parse(json!({ "key": "k", "prompt": "p", "envId": "e" }), "importTask task").unwrap();
+    let e = import_request(&config(), &no_code, &ImportTaskOptions::default(), &ctx()).unwrap_err();
     assert!(e.message.contains("verifierFunc"), "{}", e.message);
 }
 

@@ -14,9 +14,14 @@ use super::evaluate::{AttemptResult, EvaluateOptions, Evaluation, Progress};
 use super::events::{EventsOptions, FleetEvent};
 use super::heartbeat::StartOptions;
 use super::instances::{
-    AttachOptions, HeartbeatInfo, Instance, InstanceUrls, ListInstancesOptions, MakeOptions, ManagerUrls, WaitOptions,
+    AttachOptions, HeartbeatInfo, HeartbeatOptions, Instance, InstanceUrls, ListInstancesOptions, MakeOptions,
+    ManagerUrls, WaitOptions,
 };
-use super::runner::{Column, DescribeResult, HealthResult, QueryResult, ResetResult, Resource, StructuredDiff, Table};
+use super::mcp::{AnthropicMcpServer, McpTool, OpenAiMcpTool};
+use super::projects::Project;
+use super::runner::{
+    Column, DescribeResult, HealthResult, QueryResult, ResetOptions, ResetResult, Resource, StructuredDiff, Table,
+};
 use super::session::{AppendOptions, CompleteOptions, CreateSessionOptions, EndOptions, SessionOptions};
 use super::tasks::{ImportTaskInput, ImportTaskOptions, LoadTasksOptions, Task, UpdateTaskInput, VerifierRecord};
 use super::traces::{
@@ -115,6 +120,11 @@ fn outputs() -> Vec<(&'static str, Fields)> {
         ("Evaluation", output::<Evaluation>()),
         ("EvaluationProgress", output::<Progress>()),
         ("FleetEvent", output::<FleetEvent>()),
+        ("TaskFileEntry", output::<ImportTaskInput>()),
+        ("Project", output::<Project>()),
+        ("McpTool", output::<McpTool>()),
+        ("OpenAiMcpTool", output::<OpenAiMcpTool>()),
+        ("AnthropicMcpServer", output::<AnthropicMcpServer>()),
     ]
 }
 
@@ -143,6 +153,8 @@ fn inputs() -> Vec<(&'static str, BTreeSet<String>)> {
         ("CompareOptions", input::<CompareOptions>()),
         ("EvaluateOptions", input::<EvaluateOptions>()),
         ("EventsOptions", input::<EventsOptions>()),
+        ("ResetOptions", input::<ResetOptions>()),
+        ("HeartbeatOptions", input::<HeartbeatOptions>()),
     ]
 }
 

@@ -10,7 +10,8 @@ use wasm_bindgen::prelude::*;
 use super::client::{js_call, parse_options, start, string_arg, to_js, Client};
 use super::database::Database;
 use super::heartbeat;
-use super::options::without;
+use super::mcp::Mcp;
+use super::options::{split_call_options, without};
 use super::runtime::prop;
 use crate::core::error::FleetError;
 use crate::core::heartbeat::StartOptions;
@@ -18,7 +19,8 @@ use crate::core::http::HttpRequest;
 use crate::core::instances::{self, AttachOptions, HeartbeatInfo, Instance, MakeOptions, WaitOptions};
 use crate::core::io::{decode, HttpResponse};
 use crate::core::runner::{
-    self, DescribeResult, HealthResult, ResetResult, ResourceList, Runner, RunnerBuild, StructuredDiff, TokenCache,
+    self, DescribeResult, HealthResult, ResetOptions, ResetResult, ResourceList, Runner, RunnerBuild, StructuredDiff,
+    TokenCache,
 };
 
 thread_local! {
@@ -349,13 +351,27 @@ impl Env {
         Ok(Database::new(self.inner.clone(), name.map_err(super::errors::to_js)?))
     }
 
-    /// Puts the `current` database back to the seed.
+    /// Puts the `current` database back to the seed. `seed` and `timestamp` (integers) are sent
+    /// as fleet-python sends them, for apps that honour them; `signal` and `timeoutMs` as anywhere.
     #[wasm_bindgen(unchecked_return_type = "Promise<ResetResult>")]
     pub fn reset(
         &self,
-        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "ResetOptions & CallOptions")] options: JsValue,
     ) -> js_sys::Promise {
-        self.inner.runner_promise::<ResetResult>(opts, |r| Ok(r.reset()), Ok)
+        let (own, call) = split_call_options(&options, &["seed", "timestamp"]);
+        let reset: ResetOptions = match parse_options(&own, "reset options") {
+            Ok(r) => r,
+            Err(e) => return js_sys::Promise::reject(&self.inner.client.fail(e)),
+        };
+        self.inner.runner_promise::<ResetResult>(call, move |r| Ok(r.reset(&reset)), Ok)
+    }
+
+    /// The instance's MCP endpoint: its URL, the tool configs model SDKs take, `listTools()`.
+    #[wasm_bindgen(getter)]
+    pub fn mcp(&self) -> Mcp {
+        let data = self.inner.data.borrow();
+        let url = data.urls.as_ref().and_then(|u| u.mcp.clone());
+        Mcp::new(self.inner.client.clone(), data.env_key.clone(), url)
     }
 
     /// The instance runner's health.

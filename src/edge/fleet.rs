@@ -7,6 +7,7 @@ use wasm_bindgen::prelude::*;
 
 use super::client::{js_call, parse_options, start, string_arg, to_js, Client};
 use super::env::Env;
+use super::options::split_call_options;
 use super::task::Task;
 use crate::core::account::{self, Account};
 use crate::core::client::{CallContext, ClientConfig};
@@ -14,7 +15,7 @@ use crate::core::envs::{self, Environment, ListRunsOptions, Run};
 use crate::core::error::FleetError;
 use crate::core::http::HttpRequest;
 use crate::core::instances::{
-    self, AttachOptions, CloseAllOptions, HeartbeatInfo, Instance, ListInstancesOptions, MakeOptions,
+    self, AttachOptions, CloseAllOptions, HeartbeatInfo, HeartbeatOptions, Instance, ListInstancesOptions, MakeOptions,
 };
 use crate::core::io::{decode, HttpResponse};
 use crate::core::tasks::{self, ImportTaskInput, ImportTaskOptions, LoadTasksOptions, TaskList, UpdateTaskInput};
@@ -303,14 +304,20 @@ impl Fleet {
     }
 
     /// One heartbeat for an instance, by id (an `Env` beats on its own; see `env.heartbeat()`).
+    /// `region` is sent in the body (`{"region": ...}`), as fleet-python's `heartbeat(id, region)`.
     #[wasm_bindgen(unchecked_return_type = "Promise<HeartbeatInfo>")]
     pub fn heartbeat(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string", js_name = instanceId)] instance_id: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "HeartbeatOptions & CallOptions")] options: JsValue,
     ) -> js_sys::Promise {
+        let (own, opts) = split_call_options(&options, &["region"]);
+        let HeartbeatOptions { region } = match self.read(&own, "heartbeat options") {
+            Ok(o) => o,
+            Err(rejected) => return rejected,
+        };
         let build = move |c: &ClientConfig, ctx: &CallContext| {
-            instances::heartbeat_request(c, &string_arg(&instance_id, "instance id")?, None, ctx)
+            instances::heartbeat_request(c, &string_arg(&instance_id, "instance id")?, region.as_deref(), ctx)
         };
         self.plain::<HeartbeatInfo>(opts, build)
     }

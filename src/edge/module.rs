@@ -72,9 +72,9 @@ pub fn heartbeat(
     #[wasm_bindgen(unchecked_param_type = "string")]
     #[wasm_bindgen(js_name = instanceId)]
     instance_id: JsValue,
-    #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "HeartbeatOptions & CallOptions")] options: JsValue,
 ) -> Promise {
-    with_default(|f| f.heartbeat(instance_id, opts))
+    with_default(|f| f.heartbeat(instance_id, options))
 }
 
 /// `fleet.verifyDetailed` on the default client.

@@ -13,3 +13,9 @@ pub fn without(value: &JsValue, keys: &[&str]) -> JsValue {
     }
     copy.into()
 }
+
+/// Options of a call that takes its own keys besides `signal` and `timeoutMs`
+/// (`env.reset({ seed, signal })`): `(own, call)`, each readable on its own.
+pub fn split_call_options(value: &JsValue, own_keys: &[&str]) -> (JsValue, JsValue) {
+    (without(value, &["signal", "timeoutMs"]), without(value, own_keys))
+}

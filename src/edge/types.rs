@@ -124,7 +124,63 @@ export interface ImportTaskInput {
   outputJsonSchema?: JsonValue;
 }
 
-/** Options of `importTask`. */
+/** A task in a task pack: fleet-python's file format (`export_tasks` / `import_tasks`), snake_case. */
+export interface TaskFileEntry {
+  key: string;
+  prompt: string;
+  env_id: string;
+  env_variables: { [name: string]: JsonValue };
+  created_at: string | null;
+  version: string | null;
+  data_id: string | null;
+  data_version: string | null;
+  /** The verifier's Python source. */
+  verifier_func: string | null;
+  verifier_id: string | null;
+  verifier_sha: string | null;
+  metadata: JsonValue;
+  output_json_schema: JsonValue;
+}
+
+/** A project: the tasks a team imported under one `projectKey` (`listProjects`). Other fields the service sends pass through. */
+export interface Project {
+  projectKey: string;
+  /** `tool_use` or `computer_use`. */
+  taskModality: string | null;
+  createdAt: string | null;
+  [field: string]: JsonValue;
+}
+
+/** Options of `fleet.heartbeat(id, options)`, besides `signal` and `timeoutMs`. */
+export interface HeartbeatOptions {
+  /** Sent as `{"region": ...}`. */
+  region?: string;
+}
+
+/** One tool of an instance's MCP server (`env.mcp.listTools()`). */
+export interface McpTool {
+  name: string;
+  description: string | null;
+  /** The JSON Schema of its arguments. */
+  inputSchema: JsonValue;
+}
+
+/** `env.mcp.openai()`: a hosted MCP tool of the OpenAI Responses API (`tools: [...]`). */
+export interface OpenAiMcpTool {
+  type: 'mcp';
+  server_label: string;
+  server_url: string;
+  require_approval: 'never';
+}
+
+/** `env.mcp.anthropic()`: an MCP server of the Anthropic Messages API (`mcp_servers: [...]`). */
+export interface AnthropicMcpServer {
+  type: 'url';
+  url: string;
+  name: string;
+}
+
+/** Options of `importTask` and `importTasks`. */
 export interface ImportTaskOptions {
   /** Files the task under a project. */
   projectKey?: string;
@@ -169,7 +225,8 @@ export interface MakeOptions extends InstanceOptions {
   heartbeatInterval?: number;
   region?: string;
   imageType?: string;
-  /** How long the server may wait for the instance to run (default: the call timeout minus 30 s). */
+  /** How long the server may wait for the instance to run (default: the call timeout minus 30 s);
+   * above 3600 it is lowered to 3600, as fleet-python does. */
   maxWaitSeconds?: number;
 }
 
@@ -322,6 +379,14 @@ export interface DescribeResult {
   message: string;
   tables: DescribedTable[] | null;
   error: string | null;
+}
+
+/** Options of `env.reset()`: sent as `{"timestamp": ..., "seed": ...}` (null when not given), for apps that honour them. */
+export interface ResetOptions {
+  /** Integer: the seed of the app's randomness. */
+  seed?: number;
+  /** Integer: the clock the app should start from (epoch seconds). */
+  timestamp?: number;
 }
 
 /** `env.reset()`. */

@@ -300,7 +300,8 @@ async fn mcp_endpoint(
     match running_runtime(&state, &id) {
         Err(e) => return e.into_response(),
         Ok(Runtime::Command { .. }) => {
-            return ApiError::not_found("This instance's app has no MCP endpoint here").into_response()
+            // A command app serves its own MCP at `/mcp` (see docs/environments.md).
+            return super::proxy::forward(&state, &id, "mcp", Method::POST, None, headers, body).await;
         }
         Ok(Runtime::Demo) => {}
     }

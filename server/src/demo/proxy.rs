@@ -14,10 +14,17 @@ fn proxy_timeout() -> Duration {
     Duration::from_secs(secs)
 }
 
-/// One client for every forwarded request, with the timeout.
+/// One client for every forwarded request, with the timeout; it follows no redirect.
 fn client() -> Option<&'static reqwest::Client> {
     static CLIENT: OnceLock<Option<reqwest::Client>> = OnceLock::new();
-    CLIENT.get_or_init(|| reqwest::Client::builder().timeout(proxy_timeout()).build().ok()).as_ref()
+    // Redirects go back to the browser (with their `Location`), as from any server: following
+    // them here would turn a form's 303 into the next page served at the form's URL.
+    CLIENT
+        .get_or_init(|| {
+            let builder = reqwest::Client::builder().timeout(proxy_timeout());
+            builder.redirect(reqwest::redirect::Policy::none()).build().ok()
+        })
+        .as_ref()
 }
 
 /// Request headers passed on. Never `Authorization` (the caller's Fleet key or session token is
@@ -45,7 +52,8 @@ pub async fn forward(
     let Some(client) = client() else {
         return ApiError::new(StatusCode::BAD_GATEWAY, "The app proxy could not start an HTTP client").into_response();
     };
-    let mut request = client.request(method, &url).body(body);
+    // The app's pages link and redirect under the prefix it is served at.
+    let mut request = client.request(method, &url).header("x-forwarded-prefix", format!("/i/{id}/app")).body(body);
     for name in FORWARDED {
         if let Some(v) = headers.get(*name) {
             request = request.header(*name, v);

@@ -157,7 +157,7 @@ impl Instances {
             Runtime::Command { command, env, health_path, root } => {
                 let dir = self.dir(&id);
                 let sandbox = self.bwrap.as_deref().map(|bwrap| process::Sandbox { bwrap, app_root: root });
-                match process::spawn(command, env, &dir, req.env_variables.as_ref(), sandbox) {
+                match process::spawn(command, env, &dir, req.env_variables.as_ref(), root, sandbox) {
                     Ok(app) => {
                         let port = app.port;
                         self.processes.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone(), app);

@@ -79,16 +79,19 @@ fn free_port() -> std::io::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-/// Starts `command` in `dir` with `{port}` filled in and the instance's variables set.
+/// Starts `command` in `dir` with `{port}` (the port to listen on) and `{root}` (the catalog's
+/// directory, where the app's code lives) filled in, and the instance's variables set.
 pub fn spawn(
     command: &[String],
     env: &BTreeMap<String, String>,
     dir: &Path,
     instance_vars: Option<&Map<String, Value>>,
+    app_root: &Path,
     sandbox: Option<Sandbox>,
 ) -> std::io::Result<AppProcess> {
     let port = free_port()?;
-    let fill = |s: &str| s.replace("{port}", &port.to_string());
+    let root = app_root.display().to_string();
+    let fill = |s: &str| s.replace("{port}", &port.to_string()).replace("{root}", &root);
     let (program, args) =
         command.split_first().ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "empty command"))?;
     let log = std::fs::File::create(dir.join("app.log"))?;

@@ -80,10 +80,36 @@ async fn describe(
     Ok(Json(sqlite::describe(&state.instances.dir(&id), db)?))
 }
 
-async fn reset(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult<Json<Value>> {
+/// `POST /reset` body: `{"timestamp": int|null, "seed": int|null}` (fleet-python's
+/// `env.reset(seed, timestamp)`), or none at all (`env.instance.reset()`).
+#[derive(serde::Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ResetRequest {
+    #[serde(default)]
+    timestamp: Option<i64>,
+    #[serde(default)]
+    seed: Option<i64>,
+}
+
+/// Puts `current.db` back to the seed. The apps this server runs are deterministic and read the
+/// real clock, so a `seed` or `timestamp` is checked (integers) and named in the answer, and
+/// changes nothing else.
+async fn reset(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(request): JsonBody<ResetRequest>,
+) -> ApiResult<Json<Value>> {
     authorize(&state, &id, &headers)?;
     sqlite::reset(&state.instances.dir(&id))?;
-    Ok(Json(json!({ "success": true, "message": "current database reset to the seed" })))
+    let mut message = "current database reset to the seed".to_string();
+    if let Some(seed) = request.seed {
+        message.push_str(&format!("; seed {seed} accepted (this app draws no random numbers)"));
+    }
+    if let Some(timestamp) = request.timestamp {
+        message.push_str(&format!("; timestamp {timestamp} accepted (this app keeps the real clock)"));
+    }
+    Ok(Json(json!({ "success": true, "message": message })))
 }
 
 async fn health(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> ApiResult<Json<Value>> {

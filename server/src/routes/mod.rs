@@ -5,6 +5,7 @@ mod envs;
 mod events;
 pub mod headers;
 pub mod instances;
+mod projects;
 mod sessions;
 mod tasks;
 mod traces;
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> Router {
     let control = Router::new()
         .route("/v1/account", get(account::get_account))
         .route("/v1/tasks", get(tasks::list_tasks).post(tasks::import_task))
+        .route("/v1/tasks/projects", get(projects::list_projects))
         .route("/v1/tasks/{task_key}", get(tasks::get_task).put(tasks::update_task))
         .route("/v1/env/", get(envs::list_envs))
         .route("/v1/env/runs", get(envs::list_runs))

@@ -214,8 +214,11 @@ pub async fn import_task(
     if state.catalog.get(&env_id).is_none() {
         return Err(ApiError::bad_request(format!("Environment '{env_id}' not found")));
     }
+    // Python's `str(datetime)` (what fleet-python's `export_tasks` writes) puts a space where
+    // ISO-8601 has a `T`.
     let created_at = req
         .created_at
+        .map(|c| c.trim().replacen(' ', "T", 1))
         .filter(|c| {
             chrono::NaiveDateTime::parse_from_str(c.trim_end_matches('Z'), "%Y-%m-%dT%H:%M:%S%.f").is_ok()
                 || chrono::DateTime::parse_from_rfc3339(c).is_ok()

@@ -24,6 +24,14 @@ pub struct TaskRow {
     pub created_at: String,
 }
 
+/// A project: the tasks of a team imported under one `project_key`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectRow {
+    pub project_key: String,
+    pub created_at: String,
+    pub task_count: i64,
+}
+
 /// `GET /v1/tasks` filters; `None` means "any".
 #[derive(Debug, Default)]
 pub struct TaskFilter {
@@ -155,6 +163,20 @@ impl Store {
             ],
         )?;
         Ok(())
+    }
+
+    /// The team's projects: each `project_key` its tasks carry, with the earliest task's
+    /// `created_at` and the number of tasks, ordered by key.
+    pub fn list_projects(&self, team_id: &str) -> rusqlite::Result<Vec<ProjectRow>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT project_key, MIN(created_at), COUNT(*) FROM tasks
+             WHERE team_id = ?1 AND project_key IS NOT NULL GROUP BY project_key ORDER BY project_key",
+        )?;
+        let rows = stmt.query_map(params![team_id], |r| {
+            Ok(ProjectRow { project_key: r.get(0)?, created_at: r.get(1)?, task_count: r.get(2)? })
+        })?;
+        rows.collect()
     }
 
     /// How many tasks a team holds.

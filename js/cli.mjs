@@ -2,7 +2,7 @@
 // The `flotilla` command: record an evaluation, compare two. Talks to FLEET_BASE_URL with
 // FLEET_API_KEY (flotilla-server or the Fleet service).
 //
-//   flotilla eval --agent ./my-agent.mjs [--env KEY | --project KEY | --tasks a,b] [--model NAME]
+//   flotilla eval --agent ./my-agent.mjs [--env KEY[,KEY...] | --project KEY | --tasks a,b] [--model NAME]
 //                 [--concurrency 4] [--pass-k 1] [--job-name NAME] [--task-timeout-ms MS] [--json]
 //   flotilla compare BASELINE_JOB CANDIDATE_JOB [--confidence 0.95] [--max-drop 0] [--json]
 //   flotilla tasks export FILE [--env KEY] [--project KEY]    (FILE "-" is stdout)
@@ -22,7 +22,7 @@ import { Fleet } from './node.mjs';
 import { pct, taskChange, summary, verdict, links } from './report.mjs';
 
 const USAGE = `usage:
-  flotilla eval --agent ./agent.mjs [--env KEY | --project KEY | --tasks a,b] [--model NAME]
+  flotilla eval --agent ./agent.mjs [--env KEY[,KEY...] | --project KEY | --tasks a,b] [--model NAME]
                 [--concurrency 4] [--pass-k 1] [--job-name NAME] [--task-timeout-ms MS] [--json]
   flotilla compare BASELINE_JOB CANDIDATE_JOB [--confidence 0.95] [--max-drop 0] [--json]
   flotilla tasks export FILE [--env KEY] [--project KEY]
@@ -78,9 +78,16 @@ async function evalCommand(args) {
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   const tty = process.stderr.isTTY;
+  // `--env a,b`: every task of each environment, in one job.
+  const envs = values.env?.split(',').map((e) => e.trim()).filter(Boolean) ?? [];
+  const tasks = envs.length > 1 ? (await Promise.all(envs.map((envKey) => fleet.loadTasks({ envKey })))).flat() : undefined;
+  if (tasks && envs.some((e) => !tasks.some((t) => t.envId === e))) {
+    throw new UsageError(`--env ${values.env}: no tasks for ${envs.filter((e) => !tasks.some((t) => t.envId === e)).join(', ')}`);
+  }
   const result = await fleet.evaluate({
-    agent,
-    envKey: values.env, projectKey: values.project, taskKeys: values.tasks?.split(',').map((t) => t.trim()).filter(Boolean),
+    agent, tasks,
+    envKey: tasks ? undefined : values.env, projectKey: values.project,
+    taskKeys: values.tasks?.split(',').map((t) => t.trim()).filter(Boolean),
     model: values.model ?? values.agent.replace(/^.*\//, '').replace(/\.m?js$/, ''),
     jobName: values['job-name'],
     concurrency: number(values.concurrency, 'concurrency', { integer: true, min: 1, max: 64 }),

@@ -27,13 +27,16 @@ export function transcript(task, session) {
   const history = [{ role: 'user', content: task.prompt }];
   let n = 0;
   return {
-    /** Runs `act`, logging it as the tool call `name(args)` and its result. */
+    /** Runs `act`, logging the tool call `name(args)` before and its result after, so a
+     * watcher (the playground) sees each as it happens. */
     async step(name, args, act) {
       const id = `call_${++n}`;
       const call = { role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name, arguments: JSON.stringify(args) } }] };
-      const result = await act();
       await session.log(history, call);
-      history.push(call, { role: 'tool', tool_call_id: id, content: JSON.stringify(result ?? null) });
+      history.push(call);
+      const result = await act();
+      history.push({ role: 'tool', tool_call_id: id, content: JSON.stringify(result ?? null) });
+      await session.log(history);
       return result;
     },
     /** The final words (and answer). */

@@ -1,9 +1,12 @@
-// The scripted agent: knows how to do every demo help-desk task, acts through the app's JSON API
-// and MCP tools, and logs each step to its session. `flotilla eval --agent examples/agents/scripted.mjs`.
+// The scripted agent: knows how to do every task of the two built-in environments (the help desk
+// here, the shop in shop.mjs), acts through the app's JSON API and MCP tools, and logs each step
+// to its session. `flotilla eval --agent examples/agents/scripted.mjs --env helpdesk,shop`.
 import { api, mcp, transcript } from './helpdesk.mjs';
+import { solveShop } from './shop.mjs';
 
 export default async function scripted({ task, env, session }) {
   const t = transcript(task, session);
+  if (task.key.startsWith('shop-')) return solveShop(task, env, t);
   switch (task.key) {
     case 'helpdesk-close-printer':
       await t.step('update_ticket', { id: 2, status: 'closed' }, () => api(env, 'PATCH', '/tickets/2', { status: 'closed' }));

@@ -72,8 +72,8 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// The built-in catalog: the demo help desk, seeded from `seed_path`.
-    pub fn builtin(seed_path: &Path) -> Catalog {
+    /// The built-in catalog: the demo help desk, seeded from `seed_path`, and `others` (the shop).
+    pub fn builtin(seed_path: &Path, others: Vec<EnvironmentSpec>) -> Catalog {
         let mut seeds = BTreeMap::new();
         seeds.insert(format!("{}:{}", demo::DATA_ID, demo::DATA_VERSION), seed_path.to_path_buf());
         let version = VersionSpec {
@@ -81,21 +81,20 @@ impl Catalog {
             seeds,
             default_data: Some(format!("{}:{}", demo::DATA_ID, demo::DATA_VERSION)),
         };
-        Catalog {
-            environments: vec![EnvironmentSpec {
-                env_key: demo::ENV_KEY.into(),
-                name: "Help desk (demo)".into(),
-                description: Some("A small help desk: tickets, customers, comments. Web UI, JSON API and MCP.".into()),
-                default_version: demo::ENV_VERSION.into(),
-                versions: BTreeMap::from([(demo::ENV_VERSION.to_string(), version)]),
-            }],
-        }
+        let helpdesk = EnvironmentSpec {
+            env_key: demo::ENV_KEY.into(),
+            name: "Help desk (demo)".into(),
+            description: Some("A small help desk: tickets, customers, comments. Web UI, JSON API and MCP.".into()),
+            default_version: demo::ENV_VERSION.into(),
+            versions: BTreeMap::from([(demo::ENV_VERSION.to_string(), version)]),
+        };
+        Catalog { environments: std::iter::once(helpdesk).chain(others).collect() }
     }
 
-    /// Reads a catalog file; relative seed paths are resolved against the file's directory. The
-    /// built-in demo is added unless the file defines `helpdesk` itself. Command apps see the
-    /// file's directory, so it must not hold the data dir (its keys).
-    pub fn load(path: &Path, demo_seed: &Path, data_dir: &Path) -> Result<Catalog, String> {
+    /// Reads a catalog file; relative seed paths are resolved against the file's directory. Each
+    /// built-in environment is added unless the file defines one with its key. Command apps see
+    /// the file's directory, so it must not hold the data dir (its keys).
+    pub fn load(path: &Path, builtin: Catalog, data_dir: &Path) -> Result<Catalog, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let file: CatalogFile =
             serde_json::from_str(&text).map_err(|e| format!("{} is not a valid catalog: {e}", path.display()))?;
@@ -132,9 +131,8 @@ impl Catalog {
                 }
             }
         }
-        if !environments.iter().any(|e| e.env_key == demo::ENV_KEY) {
-            environments.extend(Catalog::builtin(demo_seed).environments);
-        }
+        let defined: Vec<String> = environments.iter().map(|e| e.env_key.clone()).collect();
+        environments.extend(builtin.environments.into_iter().filter(|e| !defined.contains(&e.env_key)));
         Ok(Catalog { environments })
     }
 
@@ -174,7 +172,7 @@ mod tests {
 
     #[test]
     fn builtin_offers_the_demo_with_its_seed() {
-        let c = Catalog::builtin(Path::new("/tmp/seed.db"));
+        let c = Catalog::builtin(Path::new("/tmp/seed.db"), vec![]);
         let env = c.get("helpdesk").unwrap();
         let v = &env.versions["v1"];
         assert_eq!(v.seed_for(None).unwrap().0, "support:v1");
@@ -189,7 +187,8 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("flotilla-cat-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("c.json"), json).unwrap();
-        let c = Catalog::load(&dir.join("c.json"), Path::new("/tmp/s.db"), Path::new("/nonexistent/data")).unwrap();
+        let builtin = Catalog::builtin(Path::new("/tmp/s.db"), vec![]);
+        let c = Catalog::load(&dir.join("c.json"), builtin, Path::new("/nonexistent/data")).unwrap();
         let v = &c.get("notes").unwrap().versions["v1"];
         assert!(matches!(&v.runtime, Runtime::Command { health_path, .. } if health_path == "/health"));
         assert_eq!(v.seed_for(Some("empty")).unwrap().1, &dir.join("empty.db"));

@@ -33,12 +33,15 @@ impl<W: Write> Write for EscapingWriter<W> {
     }
 }
 
-/// Logs to stderr at `$FLOTILLA_LOG` (default `info`).
+/// Logs to stderr at `$FLOTILLA_LOG` (an `EnvFilter`; default `info,access=off`). The access log
+/// (one line per request, see `routes::access_log`) is on with `FLOTILLA_LOG=info,access=info`.
 pub fn init() {
     tracing_subscriber::fmt()
         .with_writer(|| EscapingWriter(std::io::stderr()))
         .with_ansi(false)
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("FLOTILLA_LOG").unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("FLOTILLA_LOG").unwrap_or_else(|_| "info,access=off".into()),
+        )
         .init();
 }
 

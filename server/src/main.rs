@@ -22,6 +22,7 @@ mod sandbox;
 mod sandbox_seccomp;
 mod serve;
 mod sessions;
+mod shop;
 mod state;
 mod store;
 mod time;
@@ -60,9 +61,11 @@ async fn main() {
     let loaded = keys::Keys::load_or_create(&config.data_dir).unwrap_or_else(|e| fail(e));
     let store = Arc::new(store::Store::open(&config.data_dir).unwrap_or_else(|e| fail(format!("database: {e}"))));
     let demo_seed = demo::seed::ensure_seed(&config.data_dir.join("seeds")).unwrap_or_else(|e| fail(e));
+    let shop = shop::install(&config.data_dir).unwrap_or_else(|e| fail(e));
+    let builtin = catalog::Catalog::builtin(&demo_seed, vec![shop::spec(&shop)]);
     let catalog = Arc::new(match &config.environments {
-        Some(path) => catalog::Catalog::load(path, &demo_seed, &config.data_dir).unwrap_or_else(|e| fail(e)),
-        None => catalog::Catalog::builtin(&demo_seed),
+        Some(path) => catalog::Catalog::load(path, builtin, &config.data_dir).unwrap_or_else(|e| fail(e)),
+        None => builtin,
     });
     let events = Arc::new(events::Events::new(store.clone()));
     let bwrap = config.sandbox.resolve().unwrap_or_else(|e| fail(e));
@@ -88,7 +91,8 @@ async fn main() {
     );
     let now = time::now_iso();
     for team in loaded.keys.teams() {
-        for task in demo::tasks::demo_tasks(&team.team_id, &now) {
+        let shop_tasks = shop::tasks(&team.team_id, &now).unwrap_or_else(|e| fail(e));
+        for task in demo::tasks::demo_tasks(&team.team_id, &now).into_iter().chain(shop_tasks) {
             store.insert_task_if_absent(&task).unwrap_or_else(|e| fail(format!("seeding tasks: {e}")));
         }
     }

@@ -21,6 +21,7 @@ fn routes(instance: &str) -> Vec<(&'static str, String, Option<Value>)> {
         ("GET", "/v1/tasks".into(), None),
         ("POST", "/v1/tasks".into(), Some(task.clone())),
         ("GET", "/v1/tasks/{key}".into(), None),
+        ("GET", "/v1/tasks/projects".into(), None),
         (
             "PUT",
             "/v1/tasks/{key}".into(),
@@ -61,7 +62,7 @@ fn routes(instance: &str) -> Vec<(&'static str, String, Option<Value>)> {
             Some(json!({ "query": "SELECT 1", "args": [], "read_only": true })),
         ),
         ("GET", "/i/{id}/api/v1/env/resources/sqlite/{key}/describe".into(), None),
-        ("POST", "/i/{id}/api/v1/env/reset".into(), Some(json!({ "seed": 1 }))),
+        ("POST", "/i/{id}/api/v1/env/reset".into(), Some(json!({ "seed": 1, "timestamp": 1_767_225_600 }))),
         ("GET", "/i/{id}/api/v1/env/health".into(), None),
         ("POST", "/i/{id}/api/v1/env/diff/structured".into(), Some(json!({}))),
         ("POST", "/i/{id}/mcp".into(), Some(json!({ "jsonrpc": "2.0", "id": 1, "method": "tools/list" }))),

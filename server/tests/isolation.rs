@@ -47,3 +47,23 @@ async fn tasks_are_per_team() {
     let (_, list) = b.get("/v1/tasks?task_keys=a-only").await;
     assert_eq!(list["total"], 0);
 }
+
+#[tokio::test]
+async fn projects_are_per_team() {
+    let server = Server::start(&data_dir(), &[]);
+    let a = server.client(KEY_A);
+    let b = server.client(KEY_B);
+    let task = json!({ "key": "secret-1", "prompt": "p", "env_id": "helpdesk", "verifier_func": "def verify(env):\n    return 1\n" });
+    assert_eq!(a.post("/v1/tasks?project_key=a-secret-project", task).await.0, 200);
+    let keys = |list: serde_json::Value| -> Vec<String> {
+        list["projects"].as_array().unwrap().iter().map(|p| p["project_key"].as_str().unwrap().to_string()).collect()
+    };
+    let (status, mine) = a.get("/v1/tasks/projects").await;
+    assert_eq!(status, 200);
+    assert!(keys(mine.clone()).contains(&"a-secret-project".to_string()), "{mine}");
+    let (_, theirs) = b.get("/v1/tasks/projects").await;
+    assert!(!keys(theirs.clone()).contains(&"a-secret-project".to_string()), "{theirs}");
+    assert_eq!(keys(theirs), ["demo", "shop"], "B sees the built-in projects only");
+    let anonymous = reqwest::get(format!("{}/v1/tasks/projects", server.base)).await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+}

@@ -17,6 +17,8 @@ pub struct EvaluateOptions {
     /// Recorded as the sessions' model (default `agent`).
     pub model: Option<String>,
     pub job_name: Option<String>,
+    /// Records into this existing job instead of starting one (not with `jobName`).
+    pub job_id: Option<String>,
     /// Attempts at once, 1-64 (default 4).
     pub concurrency: Option<u32>,
     /// Attempts per task, 1-100 (default 1).
@@ -36,6 +38,7 @@ pub struct EvaluateOptions {
 pub struct Plan {
     pub model: String,
     pub job_name: Option<String>,
+    pub job_id: Option<String>,
     pub concurrency: usize,
     pub pass_k: u32,
     pub task_timeout_ms: f64,
@@ -49,8 +52,14 @@ impl EvaluateOptions {
             ("projectKey", &self.project_key),
             ("model", &self.model),
             ("jobName", &self.job_name),
+            ("jobId", &self.job_id),
         ] {
             non_empty(value, WHAT, key)?;
+        }
+        if self.job_id.is_some() && self.job_name.is_some() {
+            return Err(FleetError::validation(format!(
+                "{WHAT}: give `jobName` (a new job) or `jobId` (an existing one)"
+            )));
         }
         in_range(self.concurrency, 1, 64, WHAT, "concurrency")?;
         in_range(self.pass_k, 1, 100, WHAT, "passK")?;
@@ -58,6 +67,7 @@ impl EvaluateOptions {
         Ok(Plan {
             model: self.model.clone().unwrap_or_else(|| "agent".into()),
             job_name: self.job_name.clone(),
+            job_id: self.job_id.clone(),
             concurrency: self.concurrency.unwrap_or(4) as usize,
             pass_k: self.pass_k.unwrap_or(1),
             task_timeout_ms: f64::from(self.task_timeout_ms.unwrap_or(600_000)),
@@ -147,6 +157,8 @@ mod tests {
             json!({ "concurrency": 0 }),
             json!({ "passK": 101 }),
             json!({ "model": "" }),
+            json!({ "jobId": "" }),
+            json!({ "jobId": "job_1", "jobName": "both" }),
             json!({ "taskTimeoutMs": 0 }),
         ] {
             assert!(parse::<EvaluateOptions>(bad.clone(), "o").unwrap().plan().is_err(), "{bad}");

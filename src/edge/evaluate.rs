@@ -274,15 +274,21 @@ pub fn evaluate(client: Rc<Client>, options: JsValue) -> Promise {
         let plan = o.plan()?;
         let tasks = load(&client, &prop(&options, "tasks"), &o).await?;
         let started = start(&client, &JsValue::UNDEFINED)?;
-        let name = plan.job_name.clone();
-        let job: crate::core::traces::TraceJob =
-            started.call().fetch(|c, ctx| crate::core::traces::job_request(c, name.as_deref(), ctx)).await?;
+        let job_id = match plan.job_id.clone() {
+            Some(id) => id,
+            None => {
+                let name = plan.job_name.clone();
+                let job: crate::core::traces::TraceJob =
+                    started.call().fetch(|c, ctx| crate::core::traces::job_request(c, name.as_deref(), ctx)).await?;
+                job.job_id
+            }
+        };
         let queue: RefCell<VecDeque<(usize, u32)>> = RefCell::new(attempts(tasks.len(), plan.pass_k).into());
         let run = Run {
             total: queue.borrow().len(),
             client: client.clone(),
             agent,
-            job_id: job.job_id,
+            job_id,
             signal,
             on_progress,
             results: RefCell::new(Vec::new()),

@@ -692,6 +692,8 @@ export interface EvaluateOptions {
   /** Recorded as the sessions' model (default `agent`). */
   model?: string;
   jobName?: string;
+  /** Records into this existing job (e.g. the playground's job of the day) instead of a new one. */
+  jobId?: string;
   /** Attempts at once, 1-64 (default 4). */
   concurrency?: number;
   /** Attempts per task, 1-100 (default 1). */

@@ -55,14 +55,20 @@ INSERT INTO comments (id, ticket_id, author, body, created_at) VALUES
 
 /// Writes the seed database under `dir` if it is not there yet, and returns its path.
 pub fn ensure_seed(dir: &Path) -> Result<PathBuf, String> {
+    build_seed(dir, "helpdesk-support-v1.db", SEED_SQL)
+}
+
+/// Builds the SQLite file `name` under `dir` from `sql` unless it exists (written aside, then
+/// renamed: never half a seed), and returns its path.
+pub fn build_seed(dir: &Path, name: &str, sql: &str) -> Result<PathBuf, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let path = dir.join("helpdesk-support-v1.db");
+    let path = dir.join(name);
     if path.exists() {
         return Ok(path);
     }
-    let tmp = dir.join(format!(".helpdesk-{}.db", uuid::Uuid::new_v4().simple()));
+    let tmp = dir.join(format!(".{name}-{}", uuid::Uuid::new_v4().simple()));
     let conn = Connection::open(&tmp).map_err(|e| e.to_string())?;
-    conn.execute_batch(SEED_SQL).map_err(|e| format!("demo seed: {e}"))?;
+    conn.execute_batch(sql).map_err(|e| format!("seed {name}: {e}"))?;
     drop(conn);
     std::fs::rename(&tmp, &path).map_err(|e| e.to_string())?;
     Ok(path)

@@ -1,5 +1,6 @@
 //! The HTTP surface: control plane under `/v1`, instance runners and apps under `/i/{id}/`,
 //! the playground at `/`, and `/health`.
+mod access_log;
 mod account;
 mod envs;
 mod events;
@@ -7,7 +8,7 @@ pub mod headers;
 pub mod instances;
 mod projects;
 mod sessions;
-mod tasks;
+pub mod tasks;
 mod traces;
 mod verifiers;
 mod web;
@@ -75,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(web::index))
         .route("/www/{*path}", get(web::www_file))
         .route("/sdk/{*path}", get(web::sdk_file))
+        .route("/examples/{*path}", get(web::example_file))
         .merge(control)
         .merge(crate::manager::router())
         .merge(crate::demo::app::router())
@@ -84,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .layer(cors)
         .layer(axum::middleware::from_fn(headers::json_errors))
         .layer(axum::middleware::from_fn(headers::security_headers))
+        .layer(axum::middleware::from_fn(access_log::access_log))
         // Last line of defence: a panic (a bug) fails its own request with a JSON 500, and the
         // server goes on serving everyone else.
         .layer(CatchPanicLayer::custom(panicked))

@@ -119,7 +119,8 @@ pub async fn get_task(
 }
 
 /// `POST /v1/tasks?project_key=` body: fleet-python's `Task.model_dump()` (§6.3), whose
-/// environment key is `env_id`; `environment_id` and `env_key` are accepted too.
+/// environment key is `env_id`; `environment_id` and `env_key` are accepted too. Also an entry
+/// of a task file (the built-in shop's `tasks.json`).
 #[derive(serde::Deserialize)]
 pub struct ImportRequest {
     key: String,
@@ -144,6 +145,46 @@ pub struct ImportRequest {
     metadata: Option<Value>,
     #[serde(default)]
     output_json_schema: Option<Value>,
+}
+
+impl ImportRequest {
+    /// The task as stored for `team_id`, its environment already checked. A `created_at` that is
+    /// not a timestamp is replaced by `now()`.
+    pub fn into_row(
+        self,
+        team_id: &str,
+        env_id: String,
+        project_key: Option<String>,
+        now: impl FnOnce() -> String,
+    ) -> TaskRow {
+        // Python's `str(datetime)` (what fleet-python's `export_tasks` writes) puts a space where
+        // ISO-8601 has a `T`.
+        let created_at = self
+            .created_at
+            .map(|c| c.trim().replacen(' ', "T", 1))
+            .filter(|c| {
+                chrono::NaiveDateTime::parse_from_str(c.trim_end_matches('Z'), "%Y-%m-%dT%H:%M:%S%.f").is_ok()
+                    || chrono::DateTime::parse_from_rfc3339(c).is_ok()
+            })
+            .unwrap_or_else(now);
+        TaskRow {
+            team_id: team_id.to_string(),
+            verifier_id: self.verifier_id.or_else(|| self.verifier_func.as_ref().map(|_| format!("ver_{}", self.key))),
+            key: self.key,
+            prompt: self.prompt,
+            environment_id: env_id,
+            version: self.version.filter(|v| v != "None"),
+            data_id: self.data_id,
+            data_version: self.data_version,
+            project_key,
+            env_variables: self.env_variables.filter(|v| !v.is_null()),
+            metadata: self.metadata.filter(|v| !v.is_null()),
+            output_json_schema: self.output_json_schema.filter(|v| !v.is_null()),
+            verifier_code: self.verifier_func,
+            verifier_version: 1,
+            created_at,
+        }
+    }
 }
 
 /// The most bytes of a task's prompt and of its verifier code.
@@ -210,42 +251,20 @@ pub async fn import_task(
             format!("A team may hold at most {limit} tasks, and this one has {limit} tasks already"),
         ));
     }
-    let env_id = req.env_id.filter(|e| !e.is_empty()).ok_or_else(|| ApiError::bad_request("env_id is required"))?;
+    let env_id =
+        req.env_id.clone().filter(|e| !e.is_empty()).ok_or_else(|| ApiError::bad_request("env_id is required"))?;
     if state.catalog.get(&env_id).is_none() {
         return Err(ApiError::bad_request(format!("Environment '{env_id}' not found")));
     }
     // Python's `str(datetime)` (what fleet-python's `export_tasks` writes) puts a space where
     // ISO-8601 has a `T`.
-    let created_at = req
-        .created_at
-        .map(|c| c.trim().replacen(' ', "T", 1))
-        .filter(|c| {
-            chrono::NaiveDateTime::parse_from_str(c.trim_end_matches('Z'), "%Y-%m-%dT%H:%M:%S%.f").is_ok()
-                || chrono::DateTime::parse_from_rfc3339(c).is_ok()
-        })
-        .unwrap_or_else(crate::time::now_iso);
     let project_key = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .find(|(k, _)| k == "project_key")
         .map(|(_, v)| v.into_owned());
-    let row = TaskRow {
-        team_id: caller.team_id.clone(),
-        key: req.key.clone(),
-        prompt: req.prompt,
-        environment_id: env_id,
-        version: req.version.filter(|v| v != "None"),
-        data_id: req.data_id,
-        data_version: req.data_version,
-        project_key,
-        env_variables: req.env_variables.filter(|v| !v.is_null()),
-        metadata: req.metadata.filter(|v| !v.is_null()),
-        output_json_schema: req.output_json_schema.filter(|v| !v.is_null()),
-        verifier_id: req.verifier_id.or_else(|| req.verifier_func.as_ref().map(|_| format!("ver_{}", req.key))),
-        verifier_code: req.verifier_func,
-        verifier_version: 1,
-        created_at,
-    };
+    let key = req.key.clone();
+    let row = req.into_row(&caller.team_id, env_id, project_key, crate::time::now_iso);
     state.store.upsert_task(&row)?;
-    let stored = state.store.get_task(&caller.team_id, &req.key)?.unwrap_or(row);
+    let stored = state.store.get_task(&caller.team_id, &key)?.unwrap_or(row);
     Ok(Json(stored.into()))
 }
 

@@ -89,6 +89,15 @@ pub async fn www_file(State(state): State<AppState>, Path(rel): Path<String>) ->
     }
 }
 
+/// `/examples/agents/*`: the example agents, which the playground runs in the browser.
+pub async fn example_file(State(state): State<AppState>, Path(rel): Path<String>) -> Response {
+    match (root_of(&state), rel.strip_prefix("agents/")) {
+        (Ok(root), Some(rest)) => serve(root.join("examples").join("agents"), rest).await,
+        (Err(r), _) => r,
+        (_, None) => ApiError::not_found("Not found").into_response(),
+    }
+}
+
 /// `/sdk/js/*` and `/sdk/dist/web/*`: the package's browser entry and its wasm build.
 pub async fn sdk_file(State(state): State<AppState>, Path(rel): Path<String>) -> Response {
     let root = match root_of(&state) {

@@ -196,6 +196,23 @@ def test_orders_take_stock_move_along_and_give_it_back(shop):
     assert [o["id"] for o in shop.api("GET", "/customers/3")["orders"]] == [1003, 1011]
 
 
+def test_concurrent_orders_never_oversell(shop):
+    statuses = []
+
+    def buy():
+        statuses.append(shop.request("POST", "/api/orders", {"customer_id": 1, "items": [
+            {"product_id": 8, "quantity": 1}]})[0])
+
+    threads = [threading.Thread(target=buy) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [201] * 3 + [409] * 9
+    assert shop.api("GET", "/products/8")["stock"] == 0
+    assert len(shop.api("GET", "/orders?customer_id=1")) == 3 + 3
+
+
 # --- MCP --------------------------------------------------------------------------------------
 
 def test_mcp(shop):
@@ -313,6 +330,9 @@ HOSTILE = [
     ("PATCH", "/api/products/1", {"stock": "5"}, 400),
     ("PATCH", "/api/products/1", {"stock": None}, 400),
     ("PATCH", "/api/products/1", b'{"stock": NaN}', 400),
+    ("PATCH", "/api/products/1", b'{"stock": ' + b"1" * 5000 + b"}", 400),
+    ("PATCH", "/api/products/1", b'{"\\ud800": 1}', 400),
+    ("POST", "/api/orders/1005/coupon", b'{"code": "\\udfff"}', 400),
     ("PATCH", "/api/products/1", {"price_cents": 10**30}, 400),
     ("PATCH", "/api/products/1", {"active": 1}, 400),
     ("PATCH", "/api/products/1", {"colour": "red"}, 400),
@@ -372,6 +392,8 @@ HOSTILE = [
 ]
 
 MCP_HOSTILE = [
+    b'{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "search_products",'
+    b' "arguments": {"query": "\\ud800"}}}',
     b"[]", b"null", b"5", b'{"jsonrpc": "2.0", "id": 1}',
     b'{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": []}',
     b'{"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": 5}}',

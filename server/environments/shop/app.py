@@ -46,6 +46,13 @@ def query_int(value, name):
     return int(value)
 
 
+def parse_json(raw):
+    """JSON from bytes; ValueError for anything else, including strings no UTF-8 can hold."""
+    value = json.loads(raw)
+    json.dumps(value, ensure_ascii=False).encode("utf-8")  # a lone surrogate (a \\ud800 escape) raises here
+    return value
+
+
 def parse_price(value):
     try:
         price = Decimal(value.strip().lstrip("$"))
@@ -146,7 +153,7 @@ def mcp(request, open_db):
                 raise ShopError(400, "`arguments` must be an object")
             with open_db() as conn:
                 value = call_tool(conn, name, args or {})
-            text = json.dumps(value, ensure_ascii=False)
+            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
             result = {"content": [{"type": "text", "text": text}], "structuredContent": {"result": value},
                       "isError": False}
         except ShopError as e:
@@ -251,7 +258,7 @@ class Handler(BaseHTTPRequestHandler):
         if not raw.strip():
             return {}
         try:
-            return json.loads(raw)
+            return parse_json(raw)
         except (ValueError, RecursionError) as e:
             raise ShopError(400, f"Invalid JSON: {e}") from None
 
@@ -378,7 +385,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def serve_mcp(self):
         try:
-            request = json.loads(self.body() or b"null")
+            request = parse_json(self.body() or b"null")
         except (ValueError, RecursionError) as e:
             return self.json(200, {"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": f"parse error: {e}"}})
         answer = mcp(request, Conn)

@@ -94,7 +94,7 @@ def order_detail(p, o):
     customer = f'<a href="{p}/orders?customer_id={o["customer_id"]}">{escape(o["customer_name"] or "?")}</a>'
     return (f'<p>{customer} · <span class="status">{escape(o["status"])}</span> · {escape(o["created_at"])}</p>'
             + table(["Product", "SKU", "#Qty", "#Unit price", "#Line total"], rows)
-            + f'<p>{buttons}</p>{coupon}<p><a href="{p}/orders">All orders</a></p>')
+            + f'<div>{buttons}</div>{coupon}<p><a href="{p}/orders">All orders</a></p>')
 
 
 def customer_list(p, customers, q):

@@ -99,7 +99,7 @@ async function main() {
   };
   window.addEventListener('hashchange', route);
   route();
-  startPlayground(fleet, live, showError);
+  startPlayground(fleet, live, showError, token);
 }
 
 main().catch(showError);

@@ -2,8 +2,9 @@
 // heartbeat, verify, close.
 import { duration } from './messages.js';
 import { $ } from './dom.js';
+import { startAgentRuns } from './agent-run.js';
 
-export async function startPlayground(fleet, live, showError) {
+export async function startPlayground(fleet, live, showError, token) {
   const tasks = await fleet.loadTasks().catch(showError) ?? [];
   const select = $('task-select');
   for (const task of tasks) select.add(new Option(task.key, task.key));
@@ -81,6 +82,25 @@ export async function startPlayground(fleet, live, showError) {
       verdict.hidden = true;
       showError(error);
     }
+  });
+
+  // An agent's run shows its env's app on the stage, reloaded after each change it makes.
+  startAgentRuns(fleet, live, showError, {
+    token,
+    currentTask: current,
+    showApp: {
+      show(instanceId, appUrl) {
+        $('env-id').textContent = instanceId;
+        $('app-frame').src = appUrl;
+        $('app-frame').hidden = false;
+        $('stage-hint').hidden = true;
+      },
+      reload() {
+        const frame = $('app-frame');
+        frame.src = frame.src; // eslint-disable-line no-self-assign
+      },
+      done() {},
+    },
   });
 
   const forget = (status) => {

@@ -1,0 +1,137 @@
+// The agent side of the playground: put an agent on the selected task and watch it work. The agent
+// runs in a Web Worker (agent-worker.js) through `evaluate()`; each step it logs to its session
+// shows here as it happens (the event stream's `session.updated`, then the transcript), the app
+// beside it reloads after each tool call that changes something, and the verdict ends the run.
+// Every run is a session in the job named in the form (by default "playground <today>"), so it
+// is on the Jobs pages with its transcript and score, and can be compared.
+import { $, h } from './dom.js';
+import { renderTranscript, verifierBlock } from './transcript.js';
+
+/** Tool names that only read: a call to any other tool reloads the app afterwards. */
+const READS = /^(list|get|search|describe|count|read|find|show)_/;
+
+const today = () => `playground ${new Date().toISOString().slice(0, 10)}`;
+
+/** The id of the job named `name`: the newest one by that name, else a new one. */
+async function jobNamed(fleet, name) {
+  const jobs = await fleet.listJobs();
+  const found = jobs.filter((j) => j.name === name).sort((a, b) => String(b.createdAt).localeCompare(String(a.createdAt)))[0];
+  return found?.id ?? fleet.job(name);
+}
+
+export function startAgentRuns(fleet, live, showError, { token, currentTask, showApp }) {
+  let worker = null;
+  let run = null; // { taskKey, jobId, sessionId, seen }
+  let pauseAsked = false; // Pause pressed before the worker was there: sent when it is
+  const status = (text) => { $('agent-status').textContent = text; };
+  const buttons = (state) => {
+    $('agent-run').disabled = state === 'running' || state === 'paused';
+    $('agent-pause').hidden = state !== 'running';
+    $('agent-resume').hidden = state !== 'paused';
+    $('agent-step').hidden = state !== 'paused';
+    $('agent-stop').hidden = state !== 'running' && state !== 'paused';
+    $('agent-rerun').hidden = state !== 'ended';
+  };
+  buttons('idle');
+
+  const agentKind = () => $('agent-kind').value;
+  const showFields = () => {
+    const kind = agentKind();
+    $('agent-model-fields').hidden = kind !== 'openai' && kind !== 'anthropic';
+    $('agent-url-field').hidden = kind !== 'url';
+  };
+  $('agent-kind').addEventListener('change', showFields);
+  showFields();
+
+  /** Shows the transcript so far, and reloads the app after a tool that changed something. */
+  async function refresh() {
+    if (!run?.sessionId) return;
+    const transcript = await fleet.getSessionTranscript(run.sessionId).catch(() => null);
+    if (!transcript || !run) return;
+    const messages = transcript.transcript;
+    renderTranscript($('agent-steps'), $('agent-verdict'), { ...transcript, verifierExecution: null });
+    const fresh = messages.slice(run.seen);
+    run.seen = messages.length;
+    const calls = new Map();
+    for (const m of messages) for (const c of m.toolCalls ?? []) calls.set(c.id, c.function?.name ?? c.name);
+    const changed = fresh.some((m) => m.role === 'tool' && !READS.test(calls.get(m.toolCallId) ?? ''));
+    if (changed) showApp.reload();
+    $('agent-steps').lastElementChild?.scrollIntoView({ block: 'nearest' });
+  }
+
+  live.subscribe((event) => {
+    if (run?.sessionId && event.sessionId === run.sessionId && event.type.startsWith('session.')) refresh().catch(showError);
+  });
+
+  async function finish({ result, jobId, aborted }) {
+    await refresh();
+    const transcript = run?.sessionId ? await fleet.getSessionTranscript(run.sessionId).catch(() => null) : null;
+    const verdict = $('agent-verdict');
+    if (transcript?.verifierExecution) verdict.replaceChildren(verifierBlock(transcript.verifierExecution));
+    else verdict.replaceChildren(h('div', { className: 'verifier fail' }, result?.error ?? (aborted ? 'Stopped.' : 'Not verified.')));
+    const link = run?.sessionId ? `#job/${encodeURIComponent(jobId)}/session/${encodeURIComponent(run.sessionId)}` : `#job/${encodeURIComponent(jobId)}`;
+    verdict.append(h('p', {}, h('a', { href: link, id: 'agent-job-link' }, 'Open this run in its job')));
+    status(aborted ? 'stopped' : result?.passed ? `passed (score ${result.score})` : `done (score ${result?.score ?? '-'})`);
+    showApp.done();
+    buttons('ended');
+    worker?.terminate();
+    worker = null;
+  }
+
+  async function start() {
+    const task = currentTask();
+    if (!task) return;
+    const kind = agentKind();
+    const spec = { kind };
+    if (kind === 'openai' || kind === 'anthropic') {
+      spec.apiKey = $('agent-key').value.trim();
+      spec.model = $('agent-model').value.trim();
+      spec.baseUrl = $('agent-base-url').value.trim();
+      if (!spec.apiKey) return showError(new Error('Paste a model API key first (it stays in this tab).'));
+    }
+    if (kind === 'url') {
+      spec.url = $('agent-url').value.trim();
+      if (!spec.url) return showError(new Error('Give the URL of an ES module whose default export is the agent.'));
+    }
+    buttons('running');
+    pauseAsked = false;
+    status('starting…');
+    $('agent-steps').replaceChildren();
+    $('agent-verdict').replaceChildren();
+    try {
+      const jobId = await jobNamed(fleet, $('agent-job').value.trim() || today());
+      run = { taskKey: task.key, jobId, sessionId: null, seen: 0 };
+      worker = new Worker('/www/agent-worker.js', { type: 'module' });
+      worker.onmessage = ({ data }) => {
+        switch (data.type) {
+          case 'started': status('running'); showApp.show(data.instanceId, data.appUrl); break;
+          case 'logged':
+            if (run && !run.sessionId) { run.sessionId = data.sessionId; refresh().catch(showError); }
+            break;
+          case 'paused': status('paused'); buttons('paused'); break;
+          case 'resumed': status('running'); buttons('running'); break;
+          case 'done': finish(data).catch(showError); break;
+          case 'failed': showError(new Error(data.message)); status('failed'); buttons('ended'); showApp.done(); break;
+          default:
+        }
+      };
+      worker.onerror = (event) => { showError(new Error(event.message || 'the agent worker failed')); buttons('ended'); };
+      worker.postMessage({ type: 'run', token, baseUrl: location.origin, taskKey: task.key, jobId, agent: spec });
+      if (pauseAsked) worker.postMessage({ type: 'pause' });
+    } catch (error) {
+      buttons('idle');
+      showError(error);
+    }
+  }
+
+  $('agent-run').addEventListener('click', start);
+  $('agent-rerun').addEventListener('click', start);
+  $('agent-pause').addEventListener('click', () => {
+    pauseAsked = true;
+    worker?.postMessage({ type: 'pause' });
+    status('pausing after this step…');
+  });
+  $('agent-resume').addEventListener('click', () => { pauseAsked = false; worker?.postMessage({ type: 'resume' }); });
+  $('agent-step').addEventListener('click', () => worker?.postMessage({ type: 'step' }));
+  $('agent-stop').addEventListener('click', () => { worker?.postMessage({ type: 'stop' }); status('stopping…'); });
+}

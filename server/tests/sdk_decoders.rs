@@ -11,8 +11,10 @@ use flotilla::core::error::ErrorKind;
 use flotilla::core::http::{HttpRequest, Method};
 use flotilla::core::instances::{self, HeartbeatInfo, Instance, ListInstancesOptions, MakeOptions};
 use flotilla::core::io::{decode, HttpResponse, ResponseBody};
+use flotilla::core::mcp::McpTool;
+use flotilla::core::projects::{self, ProjectList};
 use flotilla::core::runner::{
-    self, DescribeResult, HealthResult, QueryResult, ResetResult, ResourceList, Runner, StructuredDiff,
+    self, DescribeResult, HealthResult, QueryResult, ResetOptions, ResetResult, ResourceList, Runner, StructuredDiff,
 };
 use flotilla::core::tasks::{self, LoadTasksOptions, Task, TaskList, TaskRef};
 use flotilla::core::verify::{self, Bundle, Execution, ExecutionResult};
@@ -97,6 +99,7 @@ async fn every_control_plane_answer_fits_the_sdk_models() {
     let options =
         MakeOptions { env_key: Some("helpdesk".into()), heartbeat_interval: Some(60), ..MakeOptions::default() };
     let made: Instance = read(&http, &instances::make_request(&config, &options, 60_000.0, &ctx()).unwrap()).await;
+    let made = made.complete();
     let id = made.instance_id.clone();
     assert_eq!((made.status.as_str(), made.heartbeat_interval), ("running", Some(60)));
     let got: Instance = read(&http, &instances::get_request(&config, &id, &ctx()).unwrap()).await;
@@ -105,6 +108,9 @@ async fn every_control_plane_answer_fits_the_sdk_models() {
         read(&http, &instances::list_request(&config, &ListInstancesOptions::default(), &ctx()).unwrap()).await;
     assert!(listed.iter().any(|i| i.instance_id == id));
     let beat: HeartbeatInfo = read(&http, &instances::heartbeat_request(&config, &id, None, &ctx()).unwrap()).await;
+    let in_region = instances::heartbeat_request(&config, &id, Some("local"), &ctx()).unwrap();
+    assert_eq!(in_region.body.as_deref(), Some(r#"{"region":"local"}"#));
+    let _: HeartbeatInfo = read(&http, &in_region).await;
     assert!(beat.success && beat.interval_seconds == Some(60));
     let runs: Vec<Run> = read(&http, &envs::runs_request(&config, &ListRunsOptions::default(), &ctx()).unwrap()).await;
     assert!(runs.iter().all(|r| r.total_count >= r.running_count));
@@ -122,7 +128,9 @@ async fn every_control_plane_answer_fits_the_sdk_models() {
         ResponseBody::Json(v) => v,
         ResponseBody::Text(t) => panic!("token: {t}"),
     };
-    let runner = Runner { base: made.urls.unwrap().manager.api, token: token["token"].as_str().map(str::to_string) };
+    let urls = made.urls.unwrap();
+    let mcp_url = urls.mcp.clone().expect("an MCP URL");
+    let runner = Runner { base: urls.manager.api, token: token["token"].as_str().map(str::to_string) };
     let resources: ResourceList = read(&http, &runner.resources()).await;
     assert!(resources.into_vec().iter().any(|r| r.name == "current"));
     let rows: QueryResult = read(&http, &runner.query("current", "SELECT 1 AS n", None, true).unwrap()).await;
@@ -137,7 +145,24 @@ async fn every_control_plane_answer_fits_the_sdk_models() {
     assert!(described.tables.unwrap().iter().any(|t| t.name == "tickets"));
     let diff: StructuredDiff = read(&http, &runner.diff()).await;
     assert!(diff.diff.contains_key("tickets"));
-    let _: ResetResult = read(&http, &runner.reset()).await;
+    let seeded = ResetOptions { seed: Some(42), timestamp: Some(1_767_225_600) };
+    let reset: ResetResult = read(&http, &runner.reset(&seeded)).await;
+    assert!(reset.success && reset.message.contains("seed 42"), "{}", reset.message);
+    let _: ResetResult = read(&http, &runner.reset(&ResetOptions::default())).await;
+    // MCP (§8.9): the tools, as `env.mcp.listTools()` reads them.
+    let tools = match send(&http, &flotilla::core::mcp::list_tools_request(&mcp_url)).await.body {
+        ResponseBody::Json(v) => v,
+        ResponseBody::Text(t) => panic!("tools/list: {t}"),
+    };
+    let listed: Vec<McpTool> = serde_json::from_value(tools["result"]["tools"].clone()).unwrap();
+    assert!(listed.iter().all(|t| t.description.is_some() && t.input_schema.is_some()));
+    assert!(listed.iter().any(|t| t.name == "update_ticket"));
+    // Projects (§6.4) and a heartbeat naming its region (§5.3).
+    let projects: ProjectList = read(&http, &projects::list_request(&config, &ctx())).await;
+    assert!(projects
+        .projects
+        .iter()
+        .any(|p| p.project_key == "demo" && p.task_modality.as_deref() == Some("tool_use")));
     let _: HealthResult = read(&http, &runner.health()).await;
 
     let closed: Instance = read(&http, &instances::close_request(&config, &id, &ctx()).unwrap()).await;

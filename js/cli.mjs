@@ -14,7 +14,7 @@
 // Exit status: 0; 1 when `compare`'s verdict is `worse` or the pass rate dropped by more than
 // --max-drop (a CI gate); 130 when `eval` was stopped (Ctrl-C); 2 for bad usage or a failed call
 // (the reason on one line on stderr, then the usage for usage errors; no stack trace).
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
@@ -80,6 +80,7 @@ async function evalCommand(args) {
   const tty = process.stderr.isTTY;
   // `--env a,b`: every task of each environment, in one job.
   const envs = values.env?.split(',').map((e) => e.trim()).filter(Boolean) ?? [];
+  if (envs.length > 1 && (values.tasks || values.project)) throw new UsageError('--env with several environments takes no --tasks or --project');
   const tasks = envs.length > 1 ? (await Promise.all(envs.map((envKey) => fleet.loadTasks({ envKey })))).flat() : undefined;
   if (tasks && envs.some((e) => !tasks.some((t) => t.envId === e))) {
     throw new UsageError(`--env ${values.env}: no tasks for ${envs.filter((e) => !tasks.some((t) => t.envId === e)).join(', ')}`);
@@ -160,8 +161,13 @@ async function tasksCommand(args) {
     else {
       // Written whole or not at all: a failed export leaves an older file as it was.
       const partial = `${file}.${process.pid}.partial`;
-      writeFileSync(partial, text);
-      renameSync(partial, file);
+      try {
+        writeFileSync(partial, text);
+        renameSync(partial, file);
+      } catch (error) {
+        rmSync(partial, { force: true });
+        throw new UsageError(`cannot write ${file}: ${error.message}`);
+      }
       console.log(`exported ${pack.length} tasks to ${file}`);
     }
     return 0;

@@ -10,7 +10,8 @@ import { renderTranscript, verifierBlock } from './transcript.js';
 /** Tool names that only read: a call to any other tool reloads the app afterwards. */
 const READS = /^(list|get|search|describe|count|read|find|show)_/;
 
-const today = () => `playground ${new Date().toISOString().slice(0, 10)}`;
+/** `playground 2026-11-23`, the reader's own date. */
+const today = () => `playground ${new Date().toLocaleDateString('sv')}`;
 
 /** The id of the job named `name`: the newest one by that name, else a new one. */
 async function jobNamed(fleet, name) {
@@ -43,8 +44,27 @@ export function startAgentRuns(fleet, live, showError, { token, currentTask, sho
   $('agent-kind').addEventListener('change', showFields);
   showFields();
 
+  // One transcript fetch at a time; events that come meanwhile make one more afterwards, so an
+  // older answer never overwrites a newer one.
+  let fetching = null;
+  let again = false;
+  function refresh() {
+    if (fetching) {
+      again = true;
+      return fetching;
+    }
+    fetching = show().finally(() => {
+      fetching = null;
+      if (again) {
+        again = false;
+        refresh().catch(showError);
+      }
+    });
+    return fetching;
+  }
+
   /** Shows the transcript so far, and reloads the app after a tool that changed something. */
-  async function refresh() {
+  async function show() {
     if (!run?.sessionId) return;
     const transcript = await fleet.getSessionTranscript(run.sessionId).catch(() => null);
     if (!transcript || !run) return;
@@ -71,28 +91,39 @@ export function startAgentRuns(fleet, live, showError, { token, currentTask, sho
     else verdict.replaceChildren(h('div', { className: 'verifier fail' }, result?.error ?? (aborted ? 'Stopped.' : 'Not verified.')));
     const link = run?.sessionId ? `#job/${encodeURIComponent(jobId)}/session/${encodeURIComponent(run.sessionId)}` : `#job/${encodeURIComponent(jobId)}`;
     verdict.append(h('p', {}, h('a', { href: link, id: 'agent-job-link' }, 'Open this run in its job')));
-    status(aborted ? 'stopped' : result?.passed ? `passed (score ${result.score})` : `done (score ${result?.score ?? '-'})`);
-    showApp.done();
-    buttons('ended');
-    worker?.terminate();
-    worker = null;
+    stopWorker(aborted ? 'stopped' : result?.passed ? `passed (score ${result.score})` : `done (score ${result?.score ?? '-'})`);
   }
 
-  async function start() {
-    const task = currentTask();
-    if (!task) return;
+  /** The agent the form describes, or null (with the reason shown). */
+  function agentFromForm() {
     const kind = agentKind();
     const spec = { kind };
     if (kind === 'openai' || kind === 'anthropic') {
       spec.apiKey = $('agent-key').value.trim();
       spec.model = $('agent-model').value.trim();
       spec.baseUrl = $('agent-base-url').value.trim();
-      if (!spec.apiKey) return showError(new Error('Paste a model API key first (it stays in this tab).'));
+      if (!spec.apiKey) {
+        showError(new Error('Paste a model API key first (it stays in this tab).'));
+        return null;
+      }
     }
     if (kind === 'url') {
       spec.url = $('agent-url').value.trim();
-      if (!spec.url) return showError(new Error('Give the URL of an ES module whose default export is the agent.'));
+      if (!spec.url) {
+        showError(new Error('Give the URL of an ES module whose default export is the agent.'));
+        return null;
+      }
     }
+    return spec;
+  }
+
+  let last = null; // { task, spec }: what "Run again" runs
+
+  async function start(again = false) {
+    const task = again ? last?.task : currentTask();
+    const spec = again ? last?.spec : agentFromForm();
+    if (!task || !spec) return;
+    last = { task, spec };
     buttons('running');
     pauseAsked = false;
     status('starting…');
@@ -111,11 +142,11 @@ export function startAgentRuns(fleet, live, showError, { token, currentTask, sho
           case 'paused': status('paused'); buttons('paused'); break;
           case 'resumed': status('running'); buttons('running'); break;
           case 'done': finish(data).catch(showError); break;
-          case 'failed': showError(new Error(data.message)); status('failed'); buttons('ended'); showApp.done(); break;
+          case 'failed': showError(new Error(data.message)); stopWorker('failed'); break;
           default:
         }
       };
-      worker.onerror = (event) => { showError(new Error(event.message || 'the agent worker failed')); buttons('ended'); };
+      worker.onerror = (event) => { showError(new Error(event.message || 'the agent worker failed')); stopWorker('failed'); };
       worker.postMessage({ type: 'run', token, baseUrl: location.origin, taskKey: task.key, jobId, agent: spec });
       if (pauseAsked) worker.postMessage({ type: 'pause' });
     } catch (error) {
@@ -124,8 +155,16 @@ export function startAgentRuns(fleet, live, showError, { token, currentTask, sho
     }
   }
 
-  $('agent-run').addEventListener('click', start);
-  $('agent-rerun').addEventListener('click', start);
+  function stopWorker(text) {
+    status(text);
+    buttons('ended');
+    showApp.done();
+    worker?.terminate();
+    worker = null;
+  }
+
+  $('agent-run').addEventListener('click', () => start(false));
+  $('agent-rerun').addEventListener('click', () => start(true));
   $('agent-pause').addEventListener('click', () => {
     pauseAsked = true;
     worker?.postMessage({ type: 'pause' });

@@ -56,17 +56,40 @@ async function loadAgent(spec) {
   throw new Error(`unknown agent kind ${spec.kind}`);
 }
 
+/** The session's model: the provider and model, or the agent module's address (no query). */
+function modelOf(spec) {
+  if (spec.kind === 'url') {
+    const url = new URL(spec.url, self.location.href);
+    return `${url.origin}${url.pathname}`;
+  }
+  if (spec.kind === 'scripted') return 'scripted';
+  return `${spec.kind}:${spec.model || 'default'}`;
+}
+
+/** The pasted key, wherever an error quotes it (a provider may echo it), replaced. */
+const redact = (text, key) => (key && key.length >= 4 ? String(text).split(key).join('[redacted]') : String(text));
+
+/** A paused run is waited for by a person: its time limit is generous. */
+const PLAYGROUND_TASK_TIMEOUT_MS = 6 * 60 * 60 * 1000;
+
 async function run({ token, baseUrl, taskKey, jobId, agent: spec }) {
   await init();
   const fleet = new Fleet({ apiKey: token, baseUrl });
   const agent = await loadAgent(spec);
   const watched = async (attempt) => {
     post('started', { instanceId: attempt.env.instanceId, appUrl: attempt.env.urls?.app?.[0] ?? null });
-    return agent({ ...attempt, session: pausable(attempt.session) });
+    try {
+      return await agent({ ...attempt, session: pausable(attempt.session) });
+    } catch (error) {
+      // What the agent threw becomes the session's error on the server: never with the key.
+      const clean = new Error(redact(error?.message ?? error, spec.apiKey));
+      clean.name = error?.name ?? 'Error';
+      throw clean;
+    }
   };
   const evaluation = await fleet.evaluate({
-    agent: watched, taskKeys: [taskKey], jobId, concurrency: 1, model: spec.kind === 'url' ? spec.url : spec.kind,
-    signal: controller.signal,
+    agent: watched, taskKeys: [taskKey], jobId, concurrency: 1, model: modelOf(spec),
+    taskTimeoutMs: PLAYGROUND_TASK_TIMEOUT_MS, signal: controller.signal,
   });
   post('done', { result: evaluation.results[0], jobId: evaluation.jobId, aborted: evaluation.aborted });
 }
@@ -74,7 +97,9 @@ async function run({ token, baseUrl, taskKey, jobId, agent: spec }) {
 self.onmessage = ({ data }) => {
   switch (data.type) {
     case 'run':
-      run(data).catch((error) => post('failed', { message: `${error?.name ?? 'Error'}: ${error?.message ?? error}` }));
+      run(data).catch((error) => post('failed', {
+        message: `${error?.name ?? 'Error'}: ${redact(error?.message ?? error, data.agent?.apiKey)}`,
+      }));
       break;
     case 'pause':
       pauseWanted = true;

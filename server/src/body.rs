@@ -25,10 +25,16 @@ where
                 ApiError::new(StatusCode::BAD_REQUEST, format!("Could not read the request body: {e}"))
             }
         })?;
-        let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
-        serde_json::from_slice(text).map(JsonBody).map_err(|e| {
-            let what = if e.is_data() { "Invalid request body" } else { "Malformed JSON" };
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("{what}: {e}"))
-        })
+        parse_json(&bytes).map(JsonBody)
     }
+}
+
+/// A request body as `T`, by the rules of [`JsonBody`] (empty reads as `{}`; 422 naming what
+/// did not fit), for handlers that must check something before reading it.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { bytes };
+    serde_json::from_slice(text).map_err(|e| {
+        let what = if e.is_data() { "Invalid request body" } else { "Malformed JSON" };
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("{what}: {e}"))
+    })
 }

@@ -63,6 +63,7 @@ async fn main() {
     let demo_seed = demo::seed::ensure_seed(&config.data_dir.join("seeds")).unwrap_or_else(|e| fail(e));
     let shop = shop::install(&config.data_dir).unwrap_or_else(|e| fail(e));
     let builtin = catalog::Catalog::builtin(&demo_seed, vec![shop::spec(&shop)]);
+    let builtin_helpdesk = builtin.environments[0].clone();
     let catalog = Arc::new(match &config.environments {
         Some(path) => catalog::Catalog::load(path, builtin, &config.data_dir).unwrap_or_else(|e| fail(e)),
         None => builtin,
@@ -89,10 +90,20 @@ async fn main() {
         verify::Verifier::new(&config.data_dir, gate_dir.clone(), &settings)
             .unwrap_or_else(|e| fail(format!("verifiers: {e}"))),
     );
+    // The built-in tasks, for each built-in environment a catalog file did not replace.
     let now = time::now_iso();
+    let runs = |key: &str, builtin: &catalog::EnvironmentSpec| catalog.get(key) == Some(builtin);
+    let (helpdesk_builtin, shop_builtin) =
+        (runs(demo::ENV_KEY, &builtin_helpdesk), runs(shop::ENV_KEY, &shop::spec(&shop)));
     for team in loaded.keys.teams() {
-        let shop_tasks = shop::tasks(&team.team_id, &now).unwrap_or_else(|e| fail(e));
-        for task in demo::tasks::demo_tasks(&team.team_id, &now).into_iter().chain(shop_tasks) {
+        let mut tasks = Vec::new();
+        if helpdesk_builtin {
+            tasks.extend(demo::tasks::demo_tasks(&team.team_id, &now));
+        }
+        if shop_builtin {
+            tasks.extend(shop::tasks(&team.team_id, &now).unwrap_or_else(|e| fail(e)));
+        }
+        for task in tasks {
             store.insert_task_if_absent(&task).unwrap_or_else(|e| fail(format!("seeding tasks: {e}")));
         }
     }

@@ -259,6 +259,14 @@ pub struct HeartbeatOptions {
     pub region: Option<String>,
 }
 
+impl HeartbeatOptions {
+    /// The region to send; an empty one is refused (a caller who names a region means one).
+    pub fn region(self) -> Result<Option<String>, FleetError> {
+        non_empty(&self.region, "heartbeat options", "region")?;
+        Ok(self.region)
+    }
+}
+
 /// Options of `env.waitUntilRunning` besides `signal` (`WaitOptions`).
 #[derive(Debug, Clone, Copy, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -400,9 +408,8 @@ pub fn heartbeat_request(
     ctx: &CallContext,
 ) -> Result<HttpRequest, FleetError> {
     require_id(id, "instance id")?;
-    if region.is_some_and(|r| r.trim().is_empty()) {
-        return Err(FleetError::validation("heartbeat options: `region` must be a non-empty string"));
-    }
+    // An empty region is no region, as fleet-python's `if self.heartbeat_region:`.
+    let region = region.filter(|r| !r.trim().is_empty());
     let path = format!("/v1/env/instances/{}/heartbeat", escape(id));
     Ok(config.request_json(Method::Post, &path, &HeartbeatBody { region }, ctx))
 }

@@ -98,6 +98,10 @@ fn list_close_all_and_heartbeat_requests() {
     assert_eq!(req.body.as_deref(), Some(r#"{"region":"us-west-1"}"#));
     assert_eq!(heartbeat_request(&config(), "i", None, &ctx()).unwrap().body.as_deref(), Some("{}"));
     assert!(heartbeat_request(&config(), " ", None, &ctx()).is_err());
+    let empty = heartbeat_request(&config(), "i", Some(""), &ctx()).unwrap();
+    assert_eq!(empty.body.as_deref(), Some("{}"), "an instance's empty heartbeat_region is no region");
+    let named: HeartbeatOptions = parse(json!({ "region": " " }), "heartbeat options").unwrap();
+    assert_eq!(named.region().unwrap_err().kind, ErrorKind::Validation, "a caller's empty region is refused");
 }
 
 /// An instance as flotilla-server answers it.

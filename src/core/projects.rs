@@ -1,6 +1,5 @@
 //! Projects (protocol §6.4): `GET /v1/tasks/projects`, which Fleet's own CLI reads.
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 use super::client::{CallContext, ClientConfig};
 use super::http::{HttpRequest, Method};
@@ -13,10 +12,8 @@ pub struct Project {
     /// `tool_use` or `computer_use`.
     pub task_modality: Option<String>,
     pub created_at: Option<String>,
-    /// Whatever else the service says of the project (e.g. flotilla-server's `task_count`),
-    /// passed through as it came.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+    /// How many tasks it holds (flotilla-server says; Fleet's CLI does not read it).
+    pub task_count: Option<i64>,
 }
 
 /// `{"projects": [...]}`.
@@ -37,7 +34,7 @@ mod tests {
     use crate::core::io::JsonBody;
 
     #[test]
-    fn projects_read_fleets_fields_and_keep_the_rest() {
+    fn projects_read_fleets_fields_and_the_task_count() {
         let list: ProjectList = json!({ "projects": [
             { "project_key": "demo", "task_modality": "tool_use", "created_at": "2026-01-01T00:00:00Z", "task_count": 8 },
             { "project_key": "bare" }
@@ -47,9 +44,9 @@ mod tests {
         let js = serde_json::to_value(&list.projects).unwrap();
         assert_eq!(
             js[0],
-            json!({ "projectKey": "demo", "taskModality": "tool_use", "createdAt": "2026-01-01T00:00:00Z", "task_count": 8 })
+            json!({ "projectKey": "demo", "taskModality": "tool_use", "createdAt": "2026-01-01T00:00:00Z", "taskCount": 8 })
         );
-        assert_eq!(js[1], json!({ "projectKey": "bare", "taskModality": null, "createdAt": null }));
+        assert_eq!(js[1], json!({ "projectKey": "bare", "taskModality": null, "createdAt": null, "taskCount": null }));
         let ctx = CallContext { request_id: "r".into(), timestamp_ms: 1 };
         let req = list_request(&ClientConfig::new(Some("k".into()), Some("http://h".into())).unwrap(), &ctx);
         assert_eq!(req.url, "http://h/v1/tasks/projects");

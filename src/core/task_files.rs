@@ -14,17 +14,19 @@ use super::tasks::{self, ImportTaskInput, ImportTaskOptions, Task};
 /// The most tasks one pack may hold (a flotilla-server team holds at most 10,000).
 pub const MAX_TASKS_PER_PACK: usize = 10_000;
 
-/// One task of a file, with every spelling fleet-python's loaders accept. Fields it does not
-/// know (e.g. `verifier_runtime_version`) are ignored, as there.
+/// One task of a file (`TaskFileInput`), with every spelling fleet-python's loaders accept.
+/// Fields it does not know (e.g. `verifier_runtime_version`) are ignored, as there; an empty
+/// string counts as absent, as there.
 #[derive(Debug, Default, Deserialize)]
-struct FileTask {
+pub struct FileTask {
     key: Option<String>,
     id: Option<String>,
     prompt: Option<String>,
     env_id: Option<String>,
     env_key: Option<String>,
     env_variables: Option<Map<String, Value>>,
-    created_at: Option<String>,
+    /// ISO-8601 text, or epoch seconds.
+    created_at: Option<Value>,
     version: Option<String>,
     data_id: Option<String>,
     data_version: Option<String>,
@@ -33,12 +35,12 @@ struct FileTask {
     verifier: Option<FileVerifier>,
     verifier_id: Option<String>,
     verifier_sha: Option<String>,
-    metadata: Option<Value>,
-    output_json_schema: Option<Value>,
+    metadata: Option<Map<String, Value>>,
+    output_json_schema: Option<Map<String, Value>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct FileVerifier {
+pub struct FileVerifier {
     code: Option<String>,
     verifier_id: Option<String>,
     sha256: Option<String>,
@@ -56,6 +58,11 @@ fn bad(label: &str, why: impl std::fmt::Display) -> FleetError {
     FleetError::validation(format!("task file: {label}: {why}"))
 }
 
+/// Parses the JSON text of a pack; a syntax error says where (line and column).
+pub fn parse_pack(text: &str) -> Result<Value, FleetError> {
+    serde_json::from_str(text).map_err(|e| FleetError::validation(format!("task file: not valid JSON: {e}")))
+}
+
 /// Reads one item; a wrong type names its field (found by reading each field alone).
 fn read_item(label: &str, item: &Value) -> Result<FileTask, FleetError> {
     let Value::Object(fields) = item else {
@@ -70,15 +77,86 @@ fn read_item(label: &str, item: &Value) -> Result<FileTask, FleetError> {
     })
 }
 
-/// `YYYY-MM-DD` first, as every ISO-8601 timestamp (and Python's `str(datetime)`) starts.
-fn looks_like_a_date(text: &str) -> bool {
-    let b = text.as_bytes();
-    b.len() >= 10
-        && b[..10].iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
+/// An ISO-8601 date or date-time as fleet-python's models read it: `YYYY-MM-DD`, then optionally
+/// `T` (or a space) `HH:MM[:SS[.fraction]]` and `Z` or `±HH:MM`.
+fn is_iso_timestamp(text: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let pair = |s: &str| s.len() == 2 && digits(s);
+    let (date, time) = match text.find(['T', ' ']) {
+        Some(i) => (&text[..i], Some(&text[i + 1..])),
+        None => (text, None),
+    };
+    let mut parts = date.split('-');
+    let date_ok = matches!((parts.next(), parts.next(), parts.next(), parts.next()),
+        (Some(y), Some(m), Some(d), None) if y.len() == 4 && digits(y) && pair(m) && pair(d));
+    let Some(time) = time else { return date_ok };
+    let (clock, zone) = match time.find(['Z', '+', '-']) {
+        Some(i) => (&time[..i], &time[i..]),
+        None => (time, ""),
+    };
+    let zone_ok = zone.is_empty()
+        || zone == "Z"
+        || (zone.len() == 6 && pair(&zone[1..3]) && &zone[3..4] == ":" && pair(&zone[4..]));
+    let (hms, fraction) = clock.split_once('.').unwrap_or((clock, "0"));
+    let fields: Vec<&str> = hms.split(':').collect();
+    date_ok && zone_ok && digits(fraction) && (2..=3).contains(&fields.len()) && fields.iter().all(|f| pair(f))
+}
+
+/// `created_at` as text: ISO-8601 kept as written, epoch seconds turned into ISO-8601 UTC, an
+/// empty string or null as absent (fleet-python takes "now" for those).
+fn created_at(label: &str, value: Option<Value>) -> Result<Option<String>, FleetError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) if is_iso_timestamp(s.trim()) => Ok(Some(s.trim().to_string())),
+        Some(Value::Number(n)) if n.as_f64().is_some_and(|f| f.is_finite() && f >= 0.0 && f < 1e11) => {
+            Ok(Some(super::session::iso_utc(n.as_f64().unwrap_or_default() * 1000.0)))
+        }
+        Some(other) => Err(bad(label, format!("`created_at`: {other} is not an ISO-8601 timestamp or epoch seconds"))),
+    }
+}
+
+/// What flotilla-server refuses of a task (and Fleet's routes cannot serve): checked for the
+/// whole pack before anything is sent.
+const MAX_KEY_BYTES: usize = 200;
+const MAX_TEXT_BYTES: usize = 256 * 1024;
+const MAX_JSON_BYTES: usize = 64 * 1024;
+
+fn check_limits(label: &str, task: &ImportTaskInput) -> Result<(), FleetError> {
+    let key = &task.key;
+    if key.len() > MAX_KEY_BYTES || key.chars().any(|c| c.is_control() || c == '/') {
+        return Err(bad(label, format!("`key`: at most {MAX_KEY_BYTES} bytes, without `/` or control characters")));
+    }
+    if key == "projects" || key == "." || key == ".." {
+        return Err(bad(label, format!("`key`: `{key}` is reserved (GET /v1/tasks/{key} means something else)")));
+    }
+    let texts = [("prompt", Some(&task.prompt)), ("verifier_func", task.verifier_func.as_ref())];
+    for (field, text) in texts {
+        if text.is_some_and(|t| t.len() > MAX_TEXT_BYTES) {
+            return Err(bad(label, format!("`{field}` is larger than {} KiB", MAX_TEXT_BYTES / 1024)));
+        }
+    }
+    let env_variables = Value::Object(task.env_variables.clone());
+    let values = [
+        ("env_variables", Some(&env_variables)),
+        ("metadata", task.metadata.as_ref()),
+        ("output_json_schema", task.output_json_schema.as_ref()),
+    ];
+    for (field, value) in values {
+        if value.is_some_and(|v| v.to_string().len() > MAX_JSON_BYTES) {
+            return Err(bad(label, format!("`{field}` is larger than {} KiB as JSON", MAX_JSON_BYTES / 1024)));
+        }
+    }
+    Ok(())
 }
 
 fn required(label: &str, value: Option<String>, names: &str) -> Result<String, FleetError> {
     value.filter(|v| !v.trim().is_empty()).ok_or_else(|| bad(label, format!("{names} is missing or empty")))
+}
+
+/// The first of `values` that is a non-empty string.
+fn first_given(values: impl IntoIterator<Item = Option<String>>) -> Option<String> {
+    values.into_iter().flatten().find(|v| !v.trim().is_empty())
 }
 
 /// Reads a task pack into import bodies, or names the first problem: which task (its number
@@ -102,34 +180,42 @@ pub fn read_pack(pack: Value) -> Result<Vec<ImportTaskInput>, FleetError> {
         let number = index + 1;
         let label = format!("task {number}");
         let t = read_item(&label, item)?;
-        let key = required(&label, t.key.or(t.id), "`key` (or `id`)")?;
+        let key = required(&label, first_given([t.key, t.id]), "`key` (or `id`)")?;
         let label = format!("task {number} ({key})");
         if let Some(first) = seen.insert(key.clone(), number) {
             return Err(bad(&label, format!("the key is also task {first}'s")));
         }
         let prompt = required(&label, t.prompt, "`prompt`")?;
-        let env_id = required(&label, t.env_id.or(t.env_key), "`env_id` (or `env_key`)")?;
+        let env_id = required(&label, first_given([t.env_id, t.env_key]), "`env_id` (or `env_key`)")?;
         let verifier = t.verifier.unwrap_or_default();
-        let code = t.verifier_func.or(t.verifier_code).or(verifier.code);
+        let code = first_given([t.verifier_func, t.verifier_code, verifier.code]);
         let code = required(&label, code, "`verifier_func` (the verifier's code; every imported task needs one)")?;
-        if let Some(created_at) = t.created_at.as_deref().filter(|c| !looks_like_a_date(c)) {
-            return Err(bad(&label, format!("`created_at`: `{created_at}` is not an ISO-8601 timestamp")));
-        }
-        out.push(ImportTaskInput {
+        // fleet-python's loader: the item's, the verifier's, the metadata's, else the key.
+        let from_metadata = t
+            .metadata
+            .as_ref()
+            .and_then(|m| m.get("verifier"))
+            .and_then(|v| v.get("verifier_id"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let verifier_id = first_given([t.verifier_id, verifier.verifier_id, from_metadata, Some(key.clone())]);
+        let task = ImportTaskInput {
+            created_at: created_at(&label, t.created_at)?,
             key,
             prompt,
             env_id,
             env_variables: t.env_variables.unwrap_or_default(),
-            created_at: t.created_at,
-            version: t.version,
-            data_id: t.data_id,
-            data_version: t.data_version,
+            version: first_given([t.version]),
+            data_id: first_given([t.data_id]),
+            data_version: first_given([t.data_version]),
             verifier_func: Some(code),
-            verifier_id: t.verifier_id.or(verifier.verifier_id),
-            verifier_sha: t.verifier_sha.or(verifier.sha256),
-            metadata: t.metadata,
-            output_json_schema: t.output_json_schema,
-        });
+            verifier_id,
+            verifier_sha: first_given([t.verifier_sha, verifier.sha256]),
+            metadata: t.metadata.map(Value::Object),
+            output_json_schema: t.output_json_schema.map(Value::Object),
+        };
+        check_limits(&label, &task)?;
+        out.push(task);
     }
     Ok(out)
 }
@@ -163,8 +249,10 @@ pub async fn import_pack<I: Io>(
     pack: &[ImportTaskInput],
     options: &ImportTaskOptions,
 ) -> Result<Vec<Task>, FleetError> {
-    for task in pack {
-        tasks::check_import(task, options)?;
+    tasks::check_import_options(options)?;
+    for (index, task) in pack.iter().enumerate() {
+        tasks::check_import(task, options)
+            .map_err(|e| bad(&format!("task {} ({})", index + 1, task.key), &e.message))?;
     }
     if pack.is_empty() {
         return Ok(Vec::new());

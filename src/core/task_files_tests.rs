@@ -30,7 +30,36 @@ fn reads_arrays_wrapped_packs_and_every_spelling_fleet_python_accepts() {
     assert_eq!(pack[1].metadata, Some(json!({ "x": [1, 0.1] })), "user data passes through");
     assert_eq!(pack[2].verifier_func.as_deref(), Some("def v(env): return 1"));
     assert_eq!(read_pack(json!({ "tasks": [entry("a")] })).unwrap().len(), 1);
+    assert!(read_pack(parse_pack("[1,").unwrap_or(json!(null))).is_err());
+    let e = parse_pack("[\n  {\"key\": }").unwrap_err();
+    assert!(e.message.contains("not valid JSON") && e.message.contains("line 2"), "{}", e.message);
     assert!(read_pack(json!([])).unwrap().is_empty());
+}
+
+#[test]
+fn fleet_pythons_fallbacks_empty_strings_and_timestamps() {
+    let pack = read_pack(json!([
+        { "key": "a", "prompt": "p", "env_id": "", "env_key": "helpdesk", "verifier_func": "", "verifier_code": "def v(env): return 1",
+          "created_at": "", "metadata": { "verifier": { "verifier_id": "from-metadata" } } },
+        { "key": "b", "prompt": "p", "env_id": "helpdesk", "verifier_func": "def v(env): return 1", "created_at": 1_767_225_600,
+          "verifier_sha": "", "verifier": { "sha256": "ab" } },
+        { "key": "c", "prompt": "p", "env_id": "helpdesk", "verifier_func": "def v(env): return 1", "created_at": "2026-11-01 00:00:00+00:00" },
+        { "key": "d", "prompt": "p", "env_id": "helpdesk", "verifier_func": "def v(env): return 1", "created_at": "2026-11-01T09:30:00.123456Z" },
+    ]))
+    .unwrap();
+    assert_eq!(pack[0].env_id, "helpdesk", "an empty env_id falls back to env_key");
+    assert_eq!(
+        pack[0].verifier_func.as_deref(),
+        Some("def v(env): return 1"),
+        "an empty verifier_func counts as absent"
+    );
+    assert_eq!(pack[0].created_at, None, "an empty created_at means now");
+    assert_eq!(pack[0].verifier_id.as_deref(), Some("from-metadata"));
+    assert_eq!(pack[1].verifier_id.as_deref(), Some("b"), "else the key, as fleet-python's loader");
+    assert_eq!(pack[1].verifier_sha.as_deref(), Some("ab"));
+    assert_eq!(pack[1].created_at.as_deref(), Some("2026-01-01T00:00:00.000Z"), "epoch seconds");
+    assert_eq!(pack[2].created_at.as_deref(), Some("2026-11-01 00:00:00+00:00"), "Python's str(datetime) is kept");
+    assert_eq!(pack[3].created_at.as_deref(), Some("2026-11-01T09:30:00.123456Z"));
 }
 
 #[test]
@@ -53,7 +82,24 @@ fn a_bad_pack_names_the_task_and_the_field() {
     let m = message(json!([entry("a"), entry("b"), entry("a")]));
     assert_eq!(m, "task file: task 3 (a): the key is also task 1's");
     let m = message(json!([{ "key": "a", "prompt": "p", "env_id": "e", "verifier_func": "x", "created_at": "soon" }]));
-    assert!(m.contains("`created_at`: `soon` is not an ISO-8601 timestamp"), "{m}");
+    assert!(m.contains(r#"`created_at`: "soon" is not an ISO-8601 timestamp"#), "{m}");
+    for garbage in ["2026-11-01garbage", "2026-11-01T25", "2026-1-01", "2026-11-01T10:00:00+0100"] {
+        let m =
+            message(json!([{ "key": "a", "prompt": "p", "env_id": "e", "verifier_func": "x", "created_at": garbage }]));
+        assert!(m.contains("`created_at`"), "{garbage}: {m}");
+    }
+    let m = message(json!([{ "key": "a", "prompt": "p", "env_id": "e", "verifier_func": "x", "metadata": [1] }]));
+    assert!(m.contains("task 1: `metadata`: invalid type: sequence"), "fleet-python needs an object: {m}");
+    let m = message(json!([{ "key": "a/b", "prompt": "p", "env_id": "e", "verifier_func": "x" }]));
+    assert!(m.contains("task 1 (a/b): `key`: at most 200 bytes, without `/`"), "{m}");
+    let m = message(json!([{ "key": "projects", "prompt": "p", "env_id": "e", "verifier_func": "x" }]));
+    assert!(m.contains("`projects` is reserved"), "{m}");
+    let long = "x".repeat(256 * 1024 + 1);
+    let m = message(json!([entry("a"), { "key": "b", "prompt": long, "env_id": "e", "verifier_func": "x" }]));
+    assert!(m.contains("task 2 (b): `prompt` is larger than 256 KiB"), "{m}");
+    let big: serde_json::Map<String, Value> = (0..3000).map(|i| (format!("k{i}"), json!("0123456789abcdef"))).collect();
+    let m = message(json!([{ "key": "a", "prompt": "p", "env_id": "e", "verifier_func": "x", "metadata": big }]));
+    assert!(m.contains("`metadata` is larger than 64 KiB as JSON"), "{m}");
     let many = Value::Array((0..=MAX_TASKS_PER_PACK).map(|i| entry(&format!("t{i}"))).collect());
     assert!(message(many).contains("at most 10000"));
 }

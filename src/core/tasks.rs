@@ -230,12 +230,18 @@ pub fn check_import(task: &ImportTaskInput, o: &ImportTaskOptions) -> Result<(),
     {
         require_id(value, &format!("{WHAT}: `{key}`"))?;
     }
+    check_import_options(o)
+}
+
+/// `projectKey`, when given, is a non-empty string.
+pub fn check_import_options(o: &ImportTaskOptions) -> Result<(), FleetError> {
     non_empty(&o.project_key, "importTask options", "projectKey")
 }
 
 /// `POST /v1/tasks?project_key=`. A task without `createdAt` gets the current time, naive ISO
 /// with microseconds as fleet-python sends it (`2026-11-22T13:35:25.106000`), but in UTC where
-/// fleet-python sends the local time: one instant whatever the client's time zone.
+/// fleet-python sends the local time: one instant whatever the client's time zone. Without
+/// `metadata` it sends `{}`, as fleet-python's `Task.model_dump()` does.
 pub fn import_request(
     config: &ClientConfig,
     task: &ImportTaskInput,
@@ -245,13 +251,16 @@ pub fn import_request(
     check_import(task, o)?;
     let q = query::encode(&[("project_key", o.project_key.as_deref())]);
     let path = format!("/v1/tasks{q}");
-    if task.created_at.is_some() {
+    if task.created_at.is_some() && task.metadata.is_some() {
         return Ok(config.request_json(Method::Post, &path, task, ctx));
     }
-    let now = iso_utc(ctx.timestamp_ms as f64);
-    let created_at = format!("{}000", now.trim_end_matches('Z'));
-    let dated = ImportTaskInput { created_at: Some(created_at), ..task.clone() };
-    Ok(config.request_json(Method::Post, &path, &dated, ctx))
+    let created_at = task.created_at.clone().unwrap_or_else(|| {
+        let now = iso_utc(ctx.timestamp_ms as f64);
+        format!("{}000", now.trim_end_matches('Z'))
+    });
+    let metadata = task.metadata.clone().unwrap_or_else(|| Value::Object(Map::new()));
+    let filled = ImportTaskInput { created_at: Some(created_at), metadata: Some(metadata), ..task.clone() };
+    Ok(config.request_json(Method::Post, &path, &filled, ctx))
 }
 
 /// What verification needs of a task given back from JavaScript (a `Task` or its `toJSON()`).

@@ -107,7 +107,7 @@ fn update_and_import_bodies_follow_the_protocol() {
             r#"{"key":"k","prompt":"p","env_id":"helpdesk","env_variables":{},"#,
             r#""created_at":"2026-11-22T13:35:25.106000","version":null,"#,
             r#""data_id":null,"data_version":null,"verifier_func":"def verify(env): return 1","verifier_id":null,"#,
-            r#""verifier_sha":null,"metadata":null,"output_json_schema":null}"#
+            r#""verifier_sha":null,"metadata":{},"output_json_schema":null}"#
         ))
     );
     let dated = ImportTaskInput { created_at: Some("2026-01-02T03:04:05".into()), ..task };

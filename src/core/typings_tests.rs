@@ -23,6 +23,7 @@ use super::runner::{
     Column, DescribeResult, HealthResult, QueryResult, ResetOptions, ResetResult, Resource, StructuredDiff, Table,
 };
 use super::session::{AppendOptions, CompleteOptions, CreateSessionOptions, EndOptions, SessionOptions};
+use super::task_files::FileTask;
 use super::tasks::{ImportTaskInput, ImportTaskOptions, LoadTasksOptions, Task, UpdateTaskInput, VerifierRecord};
 use super::traces::{
     CreateJobOptions, CreatedJob, IngestResult, Job, JobSessions, SessionInfo, SessionInstance, SessionMessage,
@@ -155,6 +156,7 @@ fn inputs() -> Vec<(&'static str, BTreeSet<String>)> {
         ("EventsOptions", input::<EventsOptions>()),
         ("ResetOptions", input::<ResetOptions>()),
         ("HeartbeatOptions", input::<HeartbeatOptions>()),
+        ("TaskFileInput", input::<FileTask>()),
     ]
 }
 

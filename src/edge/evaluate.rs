@@ -275,7 +275,12 @@ pub fn evaluate(client: Rc<Client>, options: JsValue) -> Promise {
         let tasks = load(&client, &prop(&options, "tasks"), &o).await?;
         let started = start(&client, &JsValue::UNDEFINED)?;
         let job_id = match plan.job_id.clone() {
-            Some(id) => id,
+            // An existing job: it must be the caller's (a typo would file the runs nowhere).
+            Some(id) => {
+                let job: crate::core::traces::Job =
+                    started.call().fetch(|c, ctx| crate::core::traces::jobs_request(c, Some(&id), None, ctx)).await?;
+                job.id
+            }
             None => {
                 let name = plan.job_name.clone();
                 let job: crate::core::traces::TraceJob =

@@ -312,8 +312,9 @@ impl Fleet {
         #[wasm_bindgen(unchecked_optional_param_type = "HeartbeatOptions & CallOptions")] options: JsValue,
     ) -> js_sys::Promise {
         let (own, opts) = split_call_options(&options, &["region"]);
-        let HeartbeatOptions { region } = match self.read(&own, "heartbeat options") {
-            Ok(o) => o,
+        let region = match self.read::<HeartbeatOptions>(&own, "heartbeat options").map(HeartbeatOptions::region) {
+            Ok(Ok(region)) => region,
+            Ok(Err(e)) => return js_sys::Promise::reject(&self.client.fail(e)),
             Err(rejected) => return rejected,
         };
         let build = move |c: &ClientConfig, ctx: &CallContext| {

@@ -21,7 +21,7 @@ impl Fleet {
     #[wasm_bindgen(js_name = importTasks, unchecked_return_type = "Promise<Task[]>")]
     pub fn import_tasks(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "TaskFileEntry[] | { tasks: TaskFileEntry[] } | string")] pack: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "TaskFileInput[] | { tasks: TaskFileInput[] } | string")] pack: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "ImportTaskOptions")] options: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CallOptions")] opts: JsValue,
     ) -> js_sys::Promise {
@@ -32,11 +32,10 @@ impl Fleet {
         let client = self.client.clone();
         js_call!(client, {
             let value = match pack.as_string() {
-                Some(text) => js_sys::JSON::parse(&text)
-                    .map_err(|_| crate::core::error::FleetError::validation("task file: the text is not valid JSON"))?,
-                None => pack,
+                Some(text) => task_files::parse_pack(&text)?,
+                None => from_js(&pack, "task file")?,
             };
-            let pack = task_files::read_pack(from_js(&value, "task file")?)?;
+            let pack = task_files::read_pack(value)?;
             let started = start(&client, &opts)?;
             let imported = task_files::import_pack(&started.call(), &pack, &options).await?;
             Ok(imported

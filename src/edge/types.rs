@@ -142,13 +142,36 @@ export interface TaskFileEntry {
   output_json_schema: JsonValue;
 }
 
-/** A project: the tasks a team imported under one `projectKey` (`listProjects`). Other fields the service sends pass through. */
+/** A task as `importTasks` reads it: fleet-python's spellings (`key` or `id`, `env_id` or `env_key`, `verifier_func`, `verifier_code` or `verifier.code`); empty strings count as absent; other fields are ignored. */
+export interface TaskFileInput {
+  key?: string;
+  id?: string;
+  prompt?: string;
+  env_id?: string;
+  env_key?: string;
+  env_variables?: { [name: string]: JsonValue };
+  /** ISO-8601, or epoch seconds. */
+  created_at?: string | number | null;
+  version?: string;
+  data_id?: string;
+  data_version?: string;
+  verifier_func?: string;
+  verifier_code?: string;
+  verifier?: { code?: string; verifier_id?: string; sha256?: string };
+  verifier_id?: string;
+  verifier_sha?: string;
+  metadata?: { [field: string]: JsonValue };
+  output_json_schema?: { [field: string]: JsonValue };
+}
+
+/** A project: the tasks a team imported under one `projectKey` (`listProjects`). */
 export interface Project {
   projectKey: string;
   /** `tool_use` or `computer_use`. */
   taskModality: string | null;
   createdAt: string | null;
-  [field: string]: JsonValue;
+  /** How many tasks it holds (flotilla-server; null from a service that does not say). */
+  taskCount: number | null;
 }
 
 /** Options of `fleet.heartbeat(id, options)`, besides `signal` and `timeoutMs`. */

@@ -20,6 +20,7 @@ let serverLog = '';
 let browser;
 let page;
 let fleet;
+const toServer = [];
 
 before(async () => {
   mkdirSync(shots, { recursive: true });
@@ -34,7 +35,13 @@ before(async () => {
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  // Every request the page and its workers send to flotilla-server, whole: URL, headers, body.
+  context.on('request', async (request) => {
+    if (!request.url().startsWith(server.baseUrl)) return;
+    toServer.push(`${request.method()} ${request.url()}\n${JSON.stringify(await request.allHeaders())}\n${request.postData() ?? ''}`);
+  });
+  page = await context.newPage();
   page.on('pageerror', (e) => console.error('page error:', e.message));
   await page.goto(`${server.baseUrl}/`);
   await page.fill('#api-key', server.apiKey);
@@ -162,14 +169,18 @@ for (const provider of ['openai', 'anthropic']) {
     } finally {
       await endpoint.stop();
     }
-    // The key never reached flotilla-server: not in its access log, not as a credential's
-    // fingerprint, not in the page's storage.
-    assert.match(serverLog, /POST \/v1\/sessions\/ingest 200/, 'the access log is on');
+    // The key never reached flotilla-server: not in any request the page or its workers sent it
+    // (URL, headers, body), not in its access log (not even as a credential's fingerprint), not
+    // in the run's transcript, not in the page's storage.
+    assert.ok(toServer.some((r) => r.includes('/v1/traces/logs')), 'the agent logged to its session');
+    assert.deepEqual(toServer.filter((r) => r.includes(MODEL_KEY)), []);
+    assert.match(serverLog, /POST \/v1\/traces\/logs 200 \d+ms auth=sha256:[0-9a-f]{8}/, 'the access log is on');
     const print = `sha256:${createHash('sha256').update(MODEL_KEY).digest('hex').slice(0, 8)}`;
     assert.equal(serverLog.includes(MODEL_KEY), false);
     assert.equal(serverLog.includes(print), false);
+    const sessionId = decodeURIComponent((await page.getAttribute('#agent-job-link', 'href')).split('/')[3]);
+    assert.equal(JSON.stringify(await fleet.getSessionTranscript(sessionId)).includes(MODEL_KEY), false);
     const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
     assert.equal(stored.includes(MODEL_KEY), false);
-    assert.equal((await page.content()).includes(MODEL_KEY), false, 'not in the page source either');
   });
 }

@@ -37,12 +37,12 @@ test('projects: the built-in tasks are a project; an import files its tasks unde
   const demo = before.find((p) => p.projectKey === 'demo');
   assert.equal(demo.taskModality, 'tool_use');
   assert.match(demo.createdAt, /^\d{4}-\d\d-\d\dT/);
-  assert.equal(demo.task_count, 8, 'fields the service adds pass through');
+  assert.equal(demo.taskCount, 8);
   const [task] = await fleet.exportTasks({ keys: ['helpdesk-assign-vpn'] });
   await fleet.importTasks([{ ...task, key: 'mine-1' }], { projectKey: 'mine' });
   const after = await fleet.listProjects();
   assert.deepEqual(after.map((p) => p.projectKey).sort(), [...before.map((p) => p.projectKey), 'mine'].sort());
-  assert.equal(after.find((p) => p.projectKey === 'mine').task_count, 1);
+  assert.equal(after.find((p) => p.projectKey === "mine").taskCount, 1);
   assert.deepEqual((await fleet.loadTasks({ projectKey: 'mine' })).map((t) => t.key), ['mine-1']);
 });
 

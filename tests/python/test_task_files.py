@@ -3,6 +3,7 @@ projects flotilla-server keeps."""
 import json
 import os
 import subprocess
+from datetime import datetime, timezone
 
 from fleet import Fleet
 
@@ -29,6 +30,22 @@ def renamed(path, prefix):
     return pack
 
 
+def entry(task):
+    """A loaded task as a file entry, as fleet-python's `export_tasks` writes it."""
+    dumped = json.loads(json.dumps(task.model_dump(), default=str))
+    dumped.pop("verifier", None)
+    dumped.pop("verifier_runtime_version", None)
+    return dumped
+
+
+def same_instant(a, b):
+    """Two ISO-8601 texts of one instant (naive ones read as UTC)."""
+    def read(text):
+        when = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+        return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return read(a) == read(b)
+
+
 def test_flt_lists_projects(fleet_env):
     projects = json.loads(flt(fleet_env, "projects", "list", "--json"))["projects"]
     demo = next(p for p in projects if p["project_key"] == "demo")
@@ -47,10 +64,12 @@ def test_a_pack_fleet_python_exports_is_imported_by_the_sdk(fleet_env, tmp_path)
                                                                   "from-python")
     loaded = {t.key: t for t in fleet.load_tasks(project_key="from-python")}
     assert sorted(loaded) == sorted(t["key"] for t in pack)
+    # Every field of the file came through (the verifier's sha is recomputed from its code).
     for task in pack:
-        assert loaded[task["key"]].prompt == task["prompt"]
-        assert loaded[task["key"]].verifier_func == task["verifier_func"]
-        assert loaded[task["key"]].env_id == "helpdesk"
+        back = entry(loaded[task["key"]])
+        task.pop("verifier_runtime_version", None)  # the sync Task's own field, not the server's
+        assert same_instant(back.pop("created_at"), task.pop("created_at")), task["key"]
+        assert back == task, task["key"]
     projects = json.loads(flt(fleet_env, "projects", "list", "--json"))["projects"]
     assert any(p["project_key"] == "from-python" for p in projects)
 
@@ -64,7 +83,9 @@ def test_a_pack_the_sdk_exports_is_imported_by_fleet_python(fleet_env, tmp_path)
     responses = fleet.import_tasks(path, project_key="from-js")
     assert len(responses) == 8 and all(r.status_code == 200 for r in responses)
     loaded = {t.key: t for t in fleet.load_tasks(project_key="from-js")}
+    assert sorted(loaded) == sorted(t["key"] for t in pack)
     for task in pack:
-        assert loaded[task["key"]].prompt == task["prompt"]
-        assert loaded[task["key"]].verifier_func == task["verifier_func"]
-        assert loaded[task["key"]].metadata == task["metadata"]
+        back = entry(loaded[task["key"]])
+        assert same_instant(back.pop("created_at"), task.pop("created_at")), task["key"]
+        task["verifier_id"] = back["verifier_id"]  # fleet-python sends its own (the key)
+        assert back == task, task["key"]

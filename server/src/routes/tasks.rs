@@ -157,7 +157,7 @@ impl ImportRequest {
         project_key: Option<String>,
         now: impl FnOnce() -> String,
     ) -> TaskRow {
-        // Python's `str(datetime)` (what fleet-python's `export_tasks` writes) puts a space where
+        // Python's `str(datetime)` (a hand-written pack may hold one) puts a space where
         // ISO-8601 has a `T`.
         let created_at = self
             .created_at
@@ -222,6 +222,22 @@ fn check_key(key: &str) -> ApiResult<()> {
     if key.trim().is_empty() || key.len() > 200 || key.chars().any(|c| c.is_control() || c == '/') {
         return Err(ApiError::bad_request("Task key must be 1-200 bytes, without '/' or control characters"));
     }
+    if key == "projects" || key == "." || key == ".." {
+        return Err(ApiError::bad_request(format!(
+            "Task key '{key}' is reserved: GET /v1/tasks/{key} means something else"
+        )));
+    }
+    Ok(())
+}
+
+/// `metadata` and `output_json_schema` are objects (or null): fleet-python's task models read
+/// nothing else, and one task of another shape would break `load_tasks` for the whole team.
+fn check_objects(fields: &[(&str, Option<&Value>)]) -> ApiResult<()> {
+    for (field, value) in fields {
+        if value.is_some_and(|v| !v.is_object() && !v.is_null()) {
+            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("{field} must be a JSON object")));
+        }
+    }
     Ok(())
 }
 
@@ -243,6 +259,7 @@ pub async fn import_task(
             ("output_json_schema", req.output_json_schema.as_ref()),
         ],
     )?;
+    check_objects(&[("metadata", req.metadata.as_ref()), ("output_json_schema", req.output_json_schema.as_ref())])?;
     let limit = max_tasks_per_team();
     if state.store.get_task(&caller.team_id, &req.key)?.is_none() && state.store.count_tasks(&caller.team_id)? >= limit
     {
@@ -256,8 +273,6 @@ pub async fn import_task(
     if state.catalog.get(&env_id).is_none() {
         return Err(ApiError::bad_request(format!("Environment '{env_id}' not found")));
     }
-    // Python's `str(datetime)` (what fleet-python's `export_tasks` writes) puts a space where
-    // ISO-8601 has a `T`.
     let project_key = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .find(|(k, _)| k == "project_key")
         .map(|(_, v)| v.into_owned());
@@ -292,6 +307,7 @@ pub async fn update_task(
         &[("prompt", req.prompt.as_deref()), ("verifier_code", req.verifier_code.as_deref())],
         &[("metadata", req.metadata.as_ref())],
     )?;
+    check_objects(&[("metadata", req.metadata.as_ref())])?;
     let found = state.store.update_task(
         &caller.team_id,
         &task_key,

@@ -141,7 +141,7 @@ impl Store {
              ON CONFLICT (team_id, key) DO UPDATE SET prompt = excluded.prompt,
                environment_id = excluded.environment_id, version = excluded.version,
                data_id = excluded.data_id, data_version = excluded.data_version,
-               project_key = excluded.project_key, env_variables = excluded.env_variables,
+               project_key = COALESCE(excluded.project_key, tasks.project_key), env_variables = excluded.env_variables,
                metadata = excluded.metadata, output_json_schema = excluded.output_json_schema,
                verifier_version = verifier_version + (verifier_code IS NOT excluded.verifier_code),
                verifier_code = excluded.verifier_code, verifier_id = excluded.verifier_id",

@@ -11,6 +11,8 @@ use super::io::{decode, Io, Level};
 use super::options::{in_range, non_empty, require_id};
 use super::query::{self, escape};
 
+pub use super::beat::{heartbeat_request, HeartbeatOptions};
+
 /// The manager ("runner") URLs of an instance (`ManagerUrls` in TypeScript).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all(serialize = "camelCase"))]
@@ -251,22 +253,6 @@ pub async fn make<I: Io>(call: &Call<'_, I>, options: &MakeOptions) -> Result<In
     }
 }
 
-/// Options of `fleet.heartbeat(id, options)` besides `signal` and `timeoutMs`
-/// (`HeartbeatOptions`): the region to send, as fleet-python's `heartbeat(id, region)`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct HeartbeatOptions {
-    pub region: Option<String>,
-}
-
-impl HeartbeatOptions {
-    /// The region to send; an empty one is refused (a caller who names a region means one).
-    pub fn region(self) -> Result<Option<String>, FleetError> {
-        non_empty(&self.region, "heartbeat options", "region")?;
-        Ok(self.region)
-    }
-}
-
 /// Options of `env.waitUntilRunning` besides `signal` (`WaitOptions`).
 #[derive(Debug, Clone, Copy, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -391,27 +377,6 @@ pub fn close_all_request(
     }
     let q = query::encode(&[("run_id", o.run_id.as_deref()), ("profile_id", o.profile_id.as_deref())]);
     Ok(config.request(Method::Delete, &format!("/v1/env/instances/batch{q}"), None, ctx))
-}
-
-/// The body of a heartbeat: `{}` or `{"region": r}`.
-#[derive(Serialize)]
-struct HeartbeatBody<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    region: Option<&'a str>,
-}
-
-/// `POST /v1/env/instances/{id}/heartbeat`.
-pub fn heartbeat_request(
-    config: &ClientConfig,
-    id: &str,
-    region: Option<&str>,
-    ctx: &CallContext,
-) -> Result<HttpRequest, FleetError> {
-    require_id(id, "instance id")?;
-    // An empty region is no region, as fleet-python's `if self.heartbeat_region:`.
-    let region = region.filter(|r| !r.trim().is_empty());
-    let path = format!("/v1/env/instances/{}/heartbeat", escape(id));
-    Ok(config.request_json(Method::Post, &path, &HeartbeatBody { region }, ctx))
 }
 
 /// Decodes a list of instances (`listInstances`, `closeAll`).

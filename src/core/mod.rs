@@ -6,6 +6,7 @@
 //! [`http::HttpRequest`], sends it through [`call::Call`] (retries included), and decodes the
 //! answer into a typed model or a typed [`error::FleetError`].
 pub mod account;
+pub mod beat;
 pub mod call;
 pub mod classify;
 pub mod client;

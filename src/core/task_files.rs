@@ -109,7 +109,7 @@ fn created_at(label: &str, value: Option<Value>) -> Result<Option<String>, Fleet
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
         Some(Value::String(s)) if is_iso_timestamp(s.trim()) => Ok(Some(s.trim().to_string())),
-        Some(Value::Number(n)) if n.as_f64().is_some_and(|f| f.is_finite() && f >= 0.0 && f < 1e11) => {
+        Some(Value::Number(n)) if n.as_f64().is_some_and(|f| (0.0..1e11).contains(&f)) => {
             Ok(Some(super::session::iso_utc(n.as_f64().unwrap_or_default() * 1000.0)))
         }
         Some(other) => Err(bad(label, format!("`created_at`: {other} is not an ISO-8601 timestamp or epoch seconds"))),

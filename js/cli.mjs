@@ -14,7 +14,7 @@
 // Exit status: 0; 1 when `compare`'s verdict is `worse` or the pass rate dropped by more than
 // --max-drop (a CI gate); 130 when `eval` was stopped (Ctrl-C); 2 for bad usage or a failed call
 // (the reason on one line on stderr, then the usage for usage errors; no stack trace).
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
@@ -145,6 +145,35 @@ async function compareCommand(args) {
   return gate ? 0 : 1;
 }
 
+/** The largest task file read (a pack of 10,000 tasks is far smaller). */
+const MAX_PACK_BYTES = 256 * 1024 * 1024;
+
+/** A file (or stdin, fd 0) as text, refused past MAX_PACK_BYTES, whatever the file claims to be. */
+function readCapped(path) {
+  const fd = typeof path === 'number' ? path : openSync(path, 'r');
+  const chunks = [];
+  let total = 0;
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    for (;;) {
+      let n;
+      try {
+        n = readSync(fd, chunk, 0, chunk.length, null);
+      } catch (error) {
+        if (error.code === 'EAGAIN') continue;
+        throw error;
+      }
+      if (n === 0) break;
+      total += n;
+      if (total > MAX_PACK_BYTES) throw new Error(`larger than ${MAX_PACK_BYTES / 1024 / 1024} MiB`);
+      chunks.push(Buffer.from(chunk.subarray(0, n)));
+    }
+  } finally {
+    if (typeof path !== 'number') closeSync(fd);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 async function tasksCommand(args) {
   const { values, positionals } = parseArgs({
     args, allowPositionals: true, strict: true, options: { env: { type: 'string' }, project: { type: 'string' } },
@@ -175,7 +204,7 @@ async function tasksCommand(args) {
   if (values.env) throw new UsageError('tasks import takes no --env (each task names its env_id)');
   let text;
   try {
-    text = readFileSync(file === '-' ? 0 : file, 'utf8');
+    text = readCapped(file === '-' ? 0 : file);
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${error.message}`);
   }

@@ -67,6 +67,7 @@ fn routes(instance: &str) -> Vec<(&'static str, String, Option<Value>)> {
         ("POST", "/i/{id}/api/v1/env/diff/structured".into(), Some(json!({}))),
         ("POST", "/i/{id}/mcp".into(), Some(json!({ "jsonrpc": "2.0", "id": 1, "method": "tools/list" }))),
         ("GET", "/i/{id}/".into(), None),
+        ("GET", "/i/{key}/app".into(), None),
         ("GET", "/health".into(), None),
         ("GET", "/".into(), None),
         ("GET", "/www/{key}".into(), None),

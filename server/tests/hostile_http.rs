@@ -44,3 +44,27 @@ async fn open_half_sent(base: &str, n: usize) -> Vec<TcpStream> {
     }
     sockets
 }
+
+#[tokio::test]
+async fn a_body_trickled_a_byte_at_a_time_is_cut_off_at_the_deadline() {
+    let server = Server::start_with_env(&data_dir(), &[], &[("FLOTILLA_BODY_DEADLINE_SECS", "2")]);
+    let mut socket = TcpStream::connect(server.base.trim_start_matches("http://")).await.unwrap();
+    let head = "POST /v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n";
+    socket.write_all(head.as_bytes()).await.unwrap();
+    // One byte a second: each comes well within any idle timeout, the whole never does.
+    let trickle = async {
+        for byte in b"{\"api_key\": \"" {
+            if socket.write_all(&[*byte]).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(5), trickle).await;
+    let mut buffer = [0u8; 2048];
+    let n =
+        tokio::time::timeout(Duration::from_secs(30), socket.read(&mut buffer)).await.expect("an answer").unwrap_or(0);
+    let answer = String::from_utf8_lossy(&buffer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("did not arrive within 2 s"), "{answer}");
+}

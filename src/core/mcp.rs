@@ -29,10 +29,12 @@ pub struct AnthropicMcpServer {
     pub name: String,
 }
 
+/// `env.mcp.openai()`: the shape of protocol §8.9.
 pub fn openai(env_key: &str, url: &str) -> OpenAiMcpTool {
     OpenAiMcpTool { kind: "mcp", server_label: env_key.into(), server_url: url.into(), require_approval: "never" }
 }
 
+/// `env.mcp.anthropic()`: the shape of protocol §8.9.
 pub fn anthropic(env_key: &str, url: &str) -> AnthropicMcpServer {
     AnthropicMcpServer { kind: "url", url: url.into(), name: env_key.into() }
 }
@@ -81,9 +83,13 @@ pub fn list_tools_request(url: &str) -> HttpRequest {
     }
 }
 
+/// How long `tools/list` waits by default (a call's `timeoutMs` overrides it): an endpoint that
+/// never answers should not hold an agent for the client's 5-minute default.
+pub const LIST_TOOLS_TIMEOUT_MS: f64 = 30_000.0;
+
 /// `tools/list` on the instance's MCP endpoint. A JSON-RPC error is an `APIError`.
 pub async fn list_tools<I: Io>(call: &Call<'_, I>, url: &str) -> Result<Vec<McpTool>, FleetError> {
-    let answer: ListAnswer = decode(&call.send(&list_tools_request(url), None).await?, "")?;
+    let answer: ListAnswer = decode(&call.send(&list_tools_request(url), Some(LIST_TOOLS_TIMEOUT_MS)).await?, "")?;
     match (answer.result, answer.error) {
         (Some(list), _) => Ok(list.tools),
         (None, Some(e)) => Err(FleetError::new(super::error::ErrorKind::Api, format!("MCP tools/list: {}", e.message))),
@@ -118,6 +124,7 @@ mod tests {
         let tools = json!({ "result": { "tools": [{ "name": "a", "description": "d", "inputSchema": { "type": "object" } }, { "name": "b" }] } });
         let io = FakeIo::new([Reply::Json(200, tools)]);
         let listed = run(list_tools(&call(&client, &io), "http://h/i/x/mcp")).unwrap();
+        assert_eq!(io.timeouts.borrow()[0], LIST_TOOLS_TIMEOUT_MS);
         assert_eq!(listed[0].input_schema, Some(json!({ "type": "object" })));
         assert_eq!((listed[1].name.as_str(), &listed[1].description), ("b", &None));
         let sent = io.sent.borrow();

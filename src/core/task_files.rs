@@ -130,6 +130,17 @@ fn check_limits(label: &str, task: &ImportTaskInput) -> Result<(), FleetError> {
     if key == "projects" || key == "." || key == ".." {
         return Err(bad(label, format!("`key`: `{key}` is reserved (GET /v1/tasks/{key} means something else)")));
     }
+    let names = [
+        ("version", &task.version),
+        ("data_id", &task.data_id),
+        ("data_version", &task.data_version),
+        ("verifier_id", &task.verifier_id),
+    ];
+    for (field, name) in names {
+        if name.as_ref().is_some_and(|n| n.len() > MAX_KEY_BYTES) {
+            return Err(bad(label, format!("`{field}` is longer than {MAX_KEY_BYTES} bytes")));
+        }
+    }
     let texts = [("prompt", Some(&task.prompt)), ("verifier_func", task.verifier_func.as_ref())];
     for (field, text) in texts {
         if text.is_some_and(|t| t.len() > MAX_TEXT_BYTES) {

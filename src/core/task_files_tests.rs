@@ -92,6 +92,10 @@ fn a_bad_pack_names_the_task_and_the_field() {
     assert!(m.contains("task 1: `metadata`: invalid type: sequence"), "fleet-python needs an object: {m}");
     let m = message(json!([{ "key": "a/b", "prompt": "p", "env_id": "e", "verifier_func": "x" }]));
     assert!(m.contains("task 1 (a/b): `key`: at most 200 bytes, without `/`"), "{m}");
+    let m = message(
+        json!([{ "key": "a", "prompt": "p", "env_id": "e", "verifier_func": "x", "version": "v".repeat(201) }]),
+    );
+    assert!(m.contains("`version` is longer than 200 bytes"), "{m}");
     let m = message(json!([{ "key": "projects", "prompt": "p", "env_id": "e", "verifier_func": "x" }]));
     assert!(m.contains("`projects` is reserved"), "{m}");
     let long = "x".repeat(256 * 1024 + 1);
@@ -167,8 +171,10 @@ fn import_sends_every_task_in_order_and_says_how_far_a_failure_got() {
     assert!(e.message.starts_with("importTasks: task 2 (b) failed after 1 of 3 were imported"), "{}", e.message);
     assert_eq!(io.calls().len(), 3, "stops at the first failure");
 
-    let io = FakeIo::new([]);
-    let bad = ImportTaskOptions { project_key: Some(" ".into()) };
-    assert_eq!(run(import_pack(&call(&client, &io), &pack, &bad)).unwrap_err().kind, ErrorKind::Validation);
-    assert!(io.calls().is_empty(), "a bad option sends nothing");
+    for bad in [" ".to_string(), "a\nb".into(), "p".repeat(201)] {
+        let io = FakeIo::new([]);
+        let bad = ImportTaskOptions { project_key: Some(bad) };
+        assert_eq!(run(import_pack(&call(&client, &io), &pack, &bad)).unwrap_err().kind, ErrorKind::Validation);
+        assert!(io.calls().is_empty(), "a bad option sends nothing");
+    }
 }

@@ -233,9 +233,15 @@ pub fn check_import(task: &ImportTaskInput, o: &ImportTaskOptions) -> Result<(),
     check_import_options(o)
 }
 
-/// `projectKey`, when given, is a non-empty string.
+/// `projectKey`, when given, is a name: 1-200 bytes without control characters.
 pub fn check_import_options(o: &ImportTaskOptions) -> Result<(), FleetError> {
-    non_empty(&o.project_key, "importTask options", "projectKey")
+    non_empty(&o.project_key, "importTask options", "projectKey")?;
+    if o.project_key.as_deref().is_some_and(|p| p.len() > 200 || p.chars().any(char::is_control)) {
+        return Err(FleetError::validation(
+            "importTask options: `projectKey` must be at most 200 bytes, without control characters",
+        ));
+    }
+    Ok(())
 }
 
 /// `POST /v1/tasks?project_key=`. A task without `createdAt` gets the current time, naive ISO

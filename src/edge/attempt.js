@@ -6,6 +6,57 @@
 // Resolves to [status, retryAfter, body, isJson]; rejects with [kind, message], where kind is
 // 'aborted' (the caller's signal), 'timeout' (ours) or 'network' (anything else). The timeout
 // also wins over a fetch that ignores its signal (an injected fetch may).
+/** Deeper JSON is refused both ways (as flotilla-server does): decoding it could exhaust the
+ * wasm stack. */
+const MAX_DEPTH = 128;
+/** The largest answer read. */
+const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
+/** Whether `value` (plain JSON data, no cycles) nests deeper than `max`; iterative. */
+export function tooDeep(value, max) {
+  const stack = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= max) return true;
+    const children = Array.isArray(node) ? node : Object.values(node);
+    for (let i = 0; i < children.length; i += 1) stack.push([children[i], depth + 1]);
+  }
+  return false;
+}
+
+/** The body as text, refused past MAX_ANSWER_BYTES (by its Content-Length, or as it streams). */
+async function readCapped(response, controller) {
+  const headers = response.headers;
+  const declared = headers && typeof headers.get === 'function' ? headers.get('content-length') : null;
+  if (declared !== null && Number(declared) > MAX_ANSWER_BYTES) {
+    controller.abort();
+    throw new Error(`the answer is larger than ${MAX_ANSWER_BYTES} bytes`);
+  }
+  const body = response.body;
+  if (declared !== null || !body || typeof body.getReader !== 'function') return response.text();
+  const reader = body.getReader();
+  const parts = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_ANSWER_BYTES) {
+      controller.abort();
+      throw new Error(`the answer is larger than ${MAX_ANSWER_BYTES} bytes`);
+    }
+    parts.push(value);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const part of parts) {
+    all.set(part, at);
+    at += part.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
+
 export function attempt(fetchFn, url, method, headerLines, body, timeoutMs, signal) {
   const headers = {};
   const lines = headerLines.split('\n');
@@ -44,16 +95,21 @@ export function attempt(fetchFn, url, method, headerLines, body, timeoutMs, sign
   const answered = sent
     .then((r) => {
       response = r;
-      return r.text();
+      return readCapped(r, controller);
     })
     .then((text) => {
       const headers = response.headers;
       const retryAfter = headers && typeof headers.get === 'function' ? headers.get('retry-after') : null;
+      let parsed;
       try {
-        return [response.status, retryAfter, JSON.parse(text), true];
+        parsed = JSON.parse(text);
       } catch {
         return [response.status, retryAfter, String(text), false];
       }
+      if (tooDeep(parsed, MAX_DEPTH)) {
+        return [response.status, retryAfter, `the answer is nested deeper than ${MAX_DEPTH} levels`, false];
+      }
+      return [response.status, retryAfter, parsed, true];
     });
   return Promise.race([answered, expired]).then((result) => {
     done();

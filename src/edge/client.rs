@@ -143,10 +143,25 @@ pub fn from_js(value: &JsValue, what: &str) -> Result<serde_json::Value, FleetEr
     })
 }
 
-/// `JSON.stringify` throws on a cycle (which would recurse without end in a decoder) and a BigInt.
-fn plain_json(value: &JsValue, what: &str) -> Result<(), FleetError> {
+#[wasm_bindgen(module = "/src/edge/attempt.js")]
+extern "C" {
+    /// Whether plain JSON data nests deeper than `max` (see `attempt.js`).
+    #[wasm_bindgen(js_name = tooDeep)]
+    fn too_deep(value: &JsValue, max: u32) -> bool;
+}
+
+/// How deep user data may nest: decoding deeper could exhaust the wasm stack (flotilla-server
+/// refuses deeper bodies too).
+const MAX_JSON_DEPTH: u32 = 128;
+
+/// `JSON.stringify` throws on a cycle (which would recurse without end in a decoder) and a BigInt;
+/// nesting past [`MAX_JSON_DEPTH`] is refused before any decoder sees it.
+pub fn plain_json(value: &JsValue, what: &str) -> Result<(), FleetError> {
     if value.is_object() && js_sys::JSON::stringify(value).is_err() {
         return Err(FleetError::validation(format!("{what} must be plain JSON data (no cycles, no BigInt)")));
+    }
+    if value.is_object() && too_deep(value, MAX_JSON_DEPTH) {
+        return Err(FleetError::validation(format!("{what} nests deeper than {MAX_JSON_DEPTH} levels")));
     }
     Ok(())
 }

@@ -26,6 +26,7 @@ fn target_of(env: &JsValue) -> Result<Target, FleetError> {
     if !env.is_object() {
         return Err(FleetError::validation("verify needs an Env (or an instance id string)"));
     }
+    super::client::plain_json(env, "the env")?;
     serde_wasm_bindgen::from_value(env.clone())
         .map_err(|e| FleetError::validation(format!("verify needs an Env (or an instance id string): {e}")))
 }
@@ -55,6 +56,7 @@ impl Task {
             Ok(to_json) => to_json.call0(value).unwrap_or(JsValue::NULL),
             Err(_) => value.clone(),
         };
+        super::client::plain_json(&plain, "the task")?;
         serde_wasm_bindgen::from_value(plain).map_err(|e| FleetError::validation(format!("not a task: {e}")))
     }
 

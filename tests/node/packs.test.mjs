@@ -142,3 +142,26 @@ test('reset takes seed and timestamp; heartbeat takes a region; bad ones are ref
     await env.close();
   }
 });
+
+test('the worst caller: deep nesting, prototype keys and huge files are refused, and the SDK stays usable', async () => {
+  let deep = { leaf: 1 };
+  for (let i = 0; i < 3000; i++) deep = { deep };
+  const task = { key: 'deep', prompt: 'p', env_id: 'helpdesk', verifier_func: 'def verify(env): return 1.0', metadata: deep };
+  await rejects(fleet.importTasks([task]), 'ValidationError', /nests deeper than 128 levels/);
+  await rejects(fleet.importTask({ key: 'deep', prompt: 'p', envId: 'helpdesk', verifierFunc: 'x', metadata: deep }),
+    'ValidationError', /nests deeper than 128 levels/);
+  await rejects(fleet.importTasks(JSON.stringify([task])), 'ValidationError', /not valid JSON: recursion limit/);
+  const env = await fleet.make({ envKey: 'helpdesk', autoHeartbeat: false });
+  try {
+    await rejects(env.reset(JSON.parse('{"__proto__": {"seed": 1}}')), 'ValidationError', /unknown option `__proto__`/);
+    assert.equal((await fleet.account()).teamId, 'team_local', 'the module still works');
+  } finally {
+    await env.close();
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'flotilla-huge-'));
+  const huge = join(dir, 'huge.json');
+  execFileSync('truncate', ['-s', '300M', huge]);
+  const read = flotilla(['tasks', 'import', huge]);
+  assert.equal(read.status, 2);
+  assert.match(read.stderr, /larger than 256 MiB/);
+});

@@ -19,13 +19,19 @@ use crate::time::now_iso;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/i/{id}/", get(root))
-        .route(
-            "/i/{id}/app",
-            get(|Path(id): Path<String>| async move { Redirect::permanent(&format!("/i/{id}/app/")) }),
-        )
+        .route("/i/{id}/app", get(app_without_slash))
         .route("/i/{id}/app/", any(app_root))
         .route("/i/{id}/app/{*rest}", any(app))
         .route("/i/{id}/mcp", post(mcp_endpoint))
+}
+
+/// `/i/{id}/app` -> `/i/{id}/app/`. Only an id that could be an instance's (letters, digits,
+/// `_`, `-`) goes into the `Location` header; anything else is not an instance.
+async fn app_without_slash(Path(id): Path<String>) -> Response {
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        return ApiError::not_found(format!("Instance '{}' not found", id.escape_debug())).into_response();
+    }
+    Redirect::permanent(&format!("/i/{id}/app/")).into_response()
 }
 
 /// A change (anything but GET/HEAD/OPTIONS) sent by a page of another origin is refused: a page
@@ -100,8 +106,12 @@ async fn dispatch(
     if let Some(refused) = foreign_origin(&state, &method, &headers) {
         return refused;
     }
-    match running_runtime(&state, &id) {
-        Err(e) => e.into_response(),
+    let mut answer = match running_runtime(&state, &id) {
+        Err(e) => return e.into_response(),
+        Ok(Runtime::Command { .. }) if !APP_METHODS.contains(&method) => {
+            let why = format!("Method {method} is not passed to an instance's app");
+            return ApiError::new(StatusCode::METHOD_NOT_ALLOWED, why).into_response();
+        }
         Ok(Runtime::Command { .. }) => super::proxy::forward(&state, &id, &rest, method, query, headers, body).await,
         Ok(Runtime::Demo) => {
             let dir = state.instances.dir(&id);
@@ -113,11 +123,18 @@ async fn dispatch(
             .await;
             match result {
                 Ok(Ok(r)) | Ok(Err(r)) => r,
-                Err(e) => ApiError::internal("app task failed", e).into_response(),
+                Err(e) => return ApiError::internal("app task failed", e).into_response(),
             }
         }
-    }
+    };
+    // The app's own answer, passed on as it is (the JSON-errors layer leaves it alone).
+    answer.extensions_mut().insert(crate::routes::headers::AppAnswer);
+    answer
 }
+
+/// The methods an instance's app is asked to answer; others are refused here.
+const APP_METHODS: [Method; 7] =
+    [Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::PATCH, Method::DELETE, Method::OPTIONS];
 
 fn form(body: &[u8]) -> std::collections::HashMap<String, String> {
     form_urlencoded::parse(body).into_owned().collect()
@@ -301,7 +318,9 @@ async fn mcp_endpoint(
         Err(e) => return e.into_response(),
         Ok(Runtime::Command { .. }) => {
             // A command app serves its own MCP at `/mcp` (see docs/environments.md).
-            return super::proxy::forward(&state, &id, "mcp", Method::POST, None, headers, body).await;
+            let mut answer = super::proxy::forward(&state, &id, "mcp", Method::POST, None, headers, body).await;
+            answer.extensions_mut().insert(crate::routes::headers::AppAnswer);
+            return answer;
         }
         Ok(Runtime::Demo) => {}
     }

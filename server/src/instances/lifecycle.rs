@@ -82,8 +82,12 @@ const RUNTIME_VARIABLES: &[&str] = &[
     "CLASSPATH",
     "JAVA_TOOL_OPTIONS",
     "TMPDIR",
+    "LANG",
+    "LANGUAGE",
+    "LOCPATH",
+    "NLSPATH",
 ];
-const RUNTIME_PREFIXES: &[&str] = &["LD_", "DYLD_", "PYTHON", "GCONV_", "MALLOC_"];
+const RUNTIME_PREFIXES: &[&str] = &["LD_", "DYLD_", "PYTHON", "GCONV_", "MALLOC_", "GLIBC_", "LC_"];
 const MAX_VARIABLES: usize = 64;
 const MAX_VARIABLE_BYTES: usize = 4096;
 

@@ -103,7 +103,11 @@ async fn reset(
     authorize(&state, &id, &headers)?;
     // Read after the token is checked: a caller without one learns nothing from the body.
     let request: ResetRequest = crate::body::parse_json(&body)?;
-    sqlite::reset(&state.instances.dir(&id))?;
+    // Off the async threads: a reset may wait on the instance's running queries.
+    let dir = state.instances.dir(&id);
+    tokio::task::spawn_blocking(move || sqlite::reset(&dir))
+        .await
+        .map_err(|e| ApiError::internal("reset task failed", e))??;
     let mut message = "current database reset to the seed".to_string();
     if let Some(seed) = request.seed {
         message.push_str(&format!("; seed {seed} accepted (this app draws no random numbers)"));

@@ -47,13 +47,17 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
 /// The most bytes of a plain-text error that are kept when it is turned into JSON.
 const MAX_PLAIN_ERROR: usize = 4096;
 
+/// Marks an answer an instance's app gave (passed on as it is).
+#[derive(Clone, Copy)]
+pub struct AppAnswer;
+
 /// Every error answer as JSON with a `detail` (for the API and the manager socket alike): one
 /// that is not JSON (an extractor's rejection, a layer's 413) becomes `{"detail": <its text>}`.
-/// An app's own answers pass untouched.
+/// An app's own answers ([`AppAnswer`]) pass untouched; this server's own, on an app's paths too,
+/// do not.
 pub async fn json_errors(request: Request, next: Next) -> Response {
-    let app = is_app(request.uri().path());
     let response = next.run(request).await;
-    if app || !response.status().is_client_error() {
+    if response.extensions().get::<AppAnswer>().is_some() || !response.status().is_client_error() {
         return response;
     }
     json_error(response).await

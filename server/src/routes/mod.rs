@@ -2,6 +2,7 @@
 //! the playground at `/`, and `/health`.
 mod access_log;
 mod account;
+mod body_deadline;
 mod envs;
 mod events;
 pub mod headers;
@@ -83,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(body_deadline::body_deadline))
         .layer(cors)
         .layer(axum::middleware::from_fn(headers::json_errors))
         .layer(axum::middleware::from_fn(headers::security_headers))

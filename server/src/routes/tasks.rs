@@ -163,6 +163,10 @@ impl ImportRequest {
             .created_at
             .map(|c| c.trim().replacen(' ', "T", 1))
             .filter(|c| {
+                // Years 0000-9999 only, and short: a valid prefix cannot carry megabytes.
+                c.len() <= 40 && c.bytes().take(4).filter(u8::is_ascii_digit).count() == 4
+            })
+            .filter(|c| {
                 chrono::NaiveDateTime::parse_from_str(c.trim_end_matches('Z'), "%Y-%m-%dT%H:%M:%S%.f").is_ok()
                     || chrono::DateTime::parse_from_rfc3339(c).is_ok()
             })
@@ -230,6 +234,23 @@ fn check_key(key: &str) -> ApiResult<()> {
     Ok(())
 }
 
+/// The most bytes of a task's short fields (`version`, `data_id`, `data_version`,
+/// `verifier_id`) and of a project key.
+const MAX_NAME_BYTES: usize = 200;
+
+/// Short fields are short, and a project key is a name: 1-200 bytes, no control characters.
+fn check_names(fields: &[(&str, Option<&str>)], project_key: Option<&str>) -> ApiResult<()> {
+    for (field, value) in fields {
+        if value.is_some_and(|v| v.len() > MAX_NAME_BYTES) {
+            return Err(ApiError::bad_request(format!("{field} is longer than {MAX_NAME_BYTES} bytes")));
+        }
+    }
+    if project_key.is_some_and(|p| p.trim().is_empty() || p.len() > MAX_NAME_BYTES || p.chars().any(char::is_control)) {
+        return Err(ApiError::bad_request("project_key must be 1-200 bytes, without control characters"));
+    }
+    Ok(())
+}
+
 /// `metadata` and `output_json_schema` are objects (or null): fleet-python's task models read
 /// nothing else, and one task of another shape would break `load_tasks` for the whole team.
 fn check_objects(fields: &[(&str, Option<&Value>)]) -> ApiResult<()> {
@@ -276,6 +297,13 @@ pub async fn import_task(
     let project_key = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
         .find(|(k, _)| k == "project_key")
         .map(|(_, v)| v.into_owned());
+    let names = [
+        ("version", req.version.as_deref()),
+        ("data_id", req.data_id.as_deref()),
+        ("data_version", req.data_version.as_deref()),
+        ("verifier_id", req.verifier_id.as_deref()),
+    ];
+    check_names(&names, project_key.as_deref())?;
     let key = req.key.clone();
     let row = req.into_row(&caller.team_id, env_id, project_key, crate::time::now_iso);
     state.store.upsert_task(&row)?;

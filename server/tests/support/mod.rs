@@ -80,9 +80,19 @@ impl Server {
     }
 
     /// SIGTERM and wait: the graceful path.
+    /// SIGTERM, then waits for the exit; a server still there after 30 s is killed and the test
+    /// fails (a hang would otherwise hold the whole suite).
     pub fn terminate(&mut self) {
         unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        for _ in 0..300 {
+            if self.child.try_wait().ok().flatten().is_some() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
         let _ = self.child.wait();
+        panic!("flotilla-server did not exit within 30 s of SIGTERM");
     }
 
     pub fn client(&self, key: &str) -> Client {

@@ -58,11 +58,6 @@ fn bad(label: &str, why: impl std::fmt::Display) -> FleetError {
     FleetError::validation(format!("task file: {label}: {why}"))
 }
 
-/// Parses the JSON text of a pack; a syntax error says where (line and column).
-pub fn parse_pack(text: &str) -> Result<Value, FleetError> {
-    serde_json::from_str(text).map_err(|e| FleetError::validation(format!("task file: not valid JSON: {e}")))
-}
-
 /// Reads one item; a wrong type names its field (found by reading each field alone).
 fn read_item(label: &str, item: &Value) -> Result<FileTask, FleetError> {
     let Value::Object(fields) = item else {

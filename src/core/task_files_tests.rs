@@ -30,9 +30,6 @@ fn reads_arrays_wrapped_packs_and_every_spelling_fleet_python_accepts() {
     assert_eq!(pack[1].metadata, Some(json!({ "x": [1, 0.1] })), "user data passes through");
     assert_eq!(pack[2].verifier_func.as_deref(), Some("def v(env): return 1"));
     assert_eq!(read_pack(json!({ "tasks": [entry("a")] })).unwrap().len(), 1);
-    assert!(read_pack(parse_pack("[1,").unwrap_or(json!(null))).is_err());
-    let e = parse_pack("[\n  {\"key\": }").unwrap_err();
-    assert!(e.message.contains("not valid JSON") && e.message.contains("line 2"), "{}", e.message);
     assert!(read_pack(json!([])).unwrap().is_empty());
 }
 

@@ -31,11 +31,16 @@ impl Fleet {
         };
         let client = self.client.clone();
         js_call!(client, {
-            let value = match pack.as_string() {
-                Some(text) => task_files::parse_pack(&text)?,
-                None => from_js(&pack, "task file")?,
+            // Text is parsed by the JS engine (whose message says where), not by a parser compiled
+            // into the wasm; then checked like any value (depth, cycles) on its way in.
+            let pack = match pack.as_string() {
+                Some(text) => js_sys::JSON::parse(&text).map_err(|e| {
+                    let why = js_sys::Error::from(e).message().as_string().unwrap_or_default();
+                    crate::core::error::FleetError::validation(format!("task file: not valid JSON: {why}"))
+                })?,
+                None => pack,
             };
-            let pack = task_files::read_pack(value)?;
+            let pack = task_files::read_pack(from_js(&pack, "task file")?)?;
             let started = start(&client, &opts)?;
             let imported = task_files::import_pack(&started.call(), &pack, &options).await?;
             Ok(imported

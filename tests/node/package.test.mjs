@@ -33,12 +33,13 @@ function run(file, source, env = {}) {
   return JSON.parse(out);
 }
 
-/** A ceiling for the browser build: 250 KiB of gzip, a few KiB above what it measures today
+/** A ceiling for the browser build: 280 KiB of gzip, a few KiB above what it measures today
  * (243 KiB: typed serde models in and out through serde-wasm-bindgen, plus jobs, sessions,
- * compare, evaluate and the live event stream; the README's size note says where the bytes
+ * compare, evaluate and the live event stream, then 275 KiB with issue 13's task packs, projects,
+ * MCP configs and reset/heartbeat options; the README's size note says where the bytes
  * are). It catches a regression; it is not the 110 KiB the SDK issue asks for, which this build
  * does not reach. Bytes, not time: the same toolchain gives the same file, so this cannot flake. */
-const WEB_WASM_GZIP_BUDGET = 250 * 1024;
+const WEB_WASM_GZIP_BUDGET = 280 * 1024;
 
 test('the published web .wasm stays within its gzip budget', () => {
   const wasm = readFileSync(join(project, 'node_modules', 'flotilla', 'dist', 'web', 'flotilla_bg.wasm'));

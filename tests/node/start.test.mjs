@@ -1,5 +1,6 @@
 // `npm start -- --once` runs the whole main job: setup, build, server, `flotilla eval` of a sloppy
-// and of the scripted agent on every demo task, `flotilla compare`, and exits 0.
+// and of the scripted agent on every task of both built-in environments, `flotilla compare`, and
+// exits 0.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -16,9 +17,9 @@ test('npm start -- --once records two agents, compares them and prints the verdi
       env: { ...process.env, FLOTILLA_PORT: '0', FLOTILLA_DATA_DIR: dataDir, FLEET_API_KEY: '', FLEET_BASE_URL: '' },
     });
     assert.equal(run.status, 0, run.stderr.slice(-2000));
-    assert.match(run.stdout, /3 \/ 8 passed/, 'the sloppy baseline');
-    assert.match(run.stdout, /8 \/ 8 passed \(100\.0%\)/, 'the scripted candidate: every demo task verified');
-    assert.match(run.stdout, /pass rate 37\.5% -> 100\.0%/);
+    assert.match(run.stdout, /11 \/ 19 passed/, 'the sloppy baseline');
+    assert.match(run.stdout, /19 \/ 19 passed \(100\.0%\)/, 'the scripted candidate: every task of both environments verified');
+    assert.match(run.stdout, /pass rate 57\.9% -> 100\.0%/);
     assert.match(run.stdout, /verdict: better/);
     // The links to the dashboard's pages of each job and of the comparison, ids in the URL.
     const jobs = [...run.stdout.matchAll(/^job (job_[0-9a-f]+)$/gm)].map((m) => m[1]);

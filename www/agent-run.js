@@ -10,6 +10,16 @@ import { renderTranscript, verifierBlock } from './transcript.js';
 /** Tool names that only read: a call to any other tool reloads the app afterwards. */
 const READS = /^(list|get|search|describe|count|read|find|show)_/;
 
+/** A model provider's base URL: absolute http(s), and not this server (the key must not come here). */
+function isProviderUrl(text) {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin !== location.origin;
+  } catch {
+    return false;
+  }
+}
+
 /** `playground 2026-11-23`, the reader's own date. */
 const today = () => `playground ${new Date().toLocaleDateString('sv')}`;
 
@@ -22,7 +32,8 @@ async function jobNamed(fleet, name) {
 
 export function startAgentRuns(fleet, live, showError, { token, currentTask, showApp }) {
   let worker = null;
-  let run = null; // { taskKey, jobId, sessionId, seen }
+  let run = null; // { taskKey, jobId, sessionId, seen, instanceId, ended }
+  let stopAsked = false; // Stop pressed before the worker was there: the run does not start
   let pauseAsked = false; // Pause pressed before the worker was there: sent when it is
   const status = (text) => { $('agent-status').textContent = text; };
   const buttons = (state) => {
@@ -91,6 +102,7 @@ export function startAgentRuns(fleet, live, showError, { token, currentTask, sho
     else verdict.replaceChildren(h('div', { className: 'verifier fail' }, result?.error ?? (aborted ? 'Stopped.' : 'Not verified.')));
     const link = run?.sessionId ? `#job/${encodeURIComponent(jobId)}/session/${encodeURIComponent(run.sessionId)}` : `#job/${encodeURIComponent(jobId)}`;
     verdict.append(h('p', {}, h('a', { href: link, id: 'agent-job-link' }, 'Open this run in its job')));
+    if (run) run.ended = true; // evaluate() closed the env itself
     stopWorker(aborted ? 'stopped' : result?.passed ? `passed (score ${result.score})` : `done (score ${result?.score ?? '-'})`);
   }
 
@@ -102,6 +114,10 @@ export function startAgentRuns(fleet, live, showError, { token, currentTask, sho
       spec.apiKey = $('agent-key').value.trim();
       spec.model = $('agent-model').value.trim();
       spec.baseUrl = $('agent-base-url').value.trim();
+      if (spec.baseUrl && !isProviderUrl(spec.baseUrl)) {
+        showError(new Error('The API base URL must be a full http(s) URL of the provider, not this server.'));
+        return null;
+      }
       if (!spec.apiKey) {
         showError(new Error('Paste a model API key first (it stays in this tab).'));
         return null;
@@ -125,17 +141,25 @@ export function startAgentRuns(fleet, live, showError, { token, currentTask, sho
     if (!task || !spec) return;
     last = { task, spec };
     buttons('running');
-    pauseAsked = false;
+    pauseAsked = $('agent-start-paused').checked;
+    stopAsked = false;
     status('starting…');
     $('agent-steps').replaceChildren();
     $('agent-verdict').replaceChildren();
     try {
-      const jobId = await jobNamed(fleet, $('agent-job').value.trim() || today());
-      run = { taskKey: task.key, jobId, sessionId: null, seen: 0 };
-      worker = new Worker('/www/agent-worker.js', { type: 'module' });
+      const name = $('agent-job').value.trim().slice(0, 200) || today();
+      const jobId = await jobNamed(fleet, name);
+      run = { taskKey: task.key, jobId, sessionId: null, seen: 0, instanceId: null, ended: false };
+      if (stopAsked) {
+        stopWorker('stopped before it started');
+        return;
+      }
+      // A user's own module gets the worker whose content policy lets it import from elsewhere.
+      const script = spec.kind === 'url' ? '/www/agent-worker-url.js' : '/www/agent-worker.js';
+      worker = new Worker(script, { type: 'module' });
       worker.onmessage = ({ data }) => {
         switch (data.type) {
-          case 'started': status('running'); showApp.show(data.instanceId, data.appUrl); break;
+          case 'started': run.instanceId = data.instanceId; status('running'); showApp.show(data.instanceId, data.appUrl); break;
           case 'logged':
             if (run && !run.sessionId) { run.sessionId = data.sessionId; refresh().catch(showError); }
             break;
@@ -155,12 +179,16 @@ export function startAgentRuns(fleet, live, showError, { token, currentTask, sho
     }
   }
 
+  /** Ends the run on the page. A worker that did not finish its run (it failed, hung, or was
+   * cut off) leaves its env to the page: closed here (its session, if any, stays as it was). */
   function stopWorker(text) {
     status(text);
     buttons('ended');
     showApp.done();
     worker?.terminate();
     worker = null;
+    if (run?.instanceId && !run.ended) fleet.close(run.instanceId).catch(() => {});
+    if (run) run.ended = true;
   }
 
   $('agent-run').addEventListener('click', () => start(false));
@@ -172,5 +200,13 @@ export function startAgentRuns(fleet, live, showError, { token, currentTask, sho
   });
   $('agent-resume').addEventListener('click', () => { pauseAsked = false; worker?.postMessage({ type: 'resume' }); });
   $('agent-step').addEventListener('click', () => worker?.postMessage({ type: 'step' }));
-  $('agent-stop').addEventListener('click', () => { worker?.postMessage({ type: 'stop' }); status('stopping…'); });
+  $('agent-stop').addEventListener('click', () => {
+    stopAsked = true;
+    status('stopping…');
+    if (!worker) return;
+    worker.postMessage({ type: 'stop' });
+    // An agent that never yields (a busy loop) cannot see its signal: cut the worker off.
+    const stopping = worker;
+    setTimeout(() => { if (worker === stopping) stopWorker('stopped (the agent did not answer Stop)'); }, 10_000);
+  });
 }

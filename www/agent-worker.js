@@ -24,14 +24,16 @@ function checkpoint() {
   return new Promise((resolve) => { release = resolve; });
 }
 
-/** The session, with each `log` (one step) followed by the pause checkpoint. */
-function pausable(session) {
+/** The session, with each `log` (one step) followed by the pause checkpoint, and the pasted key
+ * taken out of whatever is logged (a provider or model may echo it). */
+function pausable(session, key) {
+  const clean = (value) => (value === undefined ? value : JSON.parse(redact(JSON.stringify(value), key)));
   return new Proxy(session, {
     get(target, name) {
       const value = Reflect.get(target, name);
       if (name !== 'log') return typeof value === 'function' ? value.bind(target) : value;
       return async (...args) => {
-        const logged = await target.log(...args);
+        const logged = await target.log(...args.map(clean));
         post('logged', { sessionId: target.sessionId });
         await checkpoint();
         // Stopped while paused: the agent does not take another step.
@@ -49,6 +51,7 @@ async function loadAgent(spec) {
     return createAgent({ apiKey: spec.apiKey, model: spec.model || undefined, baseUrl: spec.baseUrl || undefined });
   }
   if (spec.kind === 'url') {
+    if (!self.location.pathname.endsWith('agent-worker-url.js')) throw new Error('a module agent runs in agent-worker-url.js');
     const agent = (await import(spec.url)).default;
     if (typeof agent !== 'function') throw new Error(`${spec.url} has no default export function`);
     return agent;
@@ -79,7 +82,7 @@ async function run({ token, baseUrl, taskKey, jobId, agent: spec }) {
   const watched = async (attempt) => {
     post('started', { instanceId: attempt.env.instanceId, appUrl: attempt.env.urls?.app?.[0] ?? null });
     try {
-      return await agent({ ...attempt, session: pausable(attempt.session) });
+      return await agent({ ...attempt, session: pausable(attempt.session, spec.apiKey) });
     } catch (error) {
       // What the agent threw becomes the session's error on the server: never with the key.
       const clean = new Error(redact(error?.message ?? error, spec.apiKey));
@@ -90,6 +93,8 @@ async function run({ token, baseUrl, taskKey, jobId, agent: spec }) {
   const evaluation = await fleet.evaluate({
     agent: watched, taskKeys: [taskKey], jobId, concurrency: 1, model: modelOf(spec),
     taskTimeoutMs: PLAYGROUND_TASK_TIMEOUT_MS, signal: controller.signal,
+    // The env beats while this worker lives: a closed tab stops it within three intervals.
+    heartbeatInterval: 30,
   });
   post('done', { result: evaluation.results[0], jobId: evaluation.jobId, aborted: evaluation.aborted });
 }

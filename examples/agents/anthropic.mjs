@@ -15,7 +15,7 @@
 // ANTHROPIC_MODEL picks the model (default claude-sonnet-4-5); the client reads ANTHROPIC_API_KEY
 // and ANTHROPIC_BASE_URL. The key goes to the model provider only, never to the Fleet server.
 import Anthropic from '@anthropic-ai/sdk';
-import { INSTRUCTIONS, MAX_TURNS, mcpMode, callTool, assistant, toolMessage, chatLog } from './mcp-tools.mjs';
+import { INSTRUCTIONS, MAX_TURNS, mcpMode, callTool, assistant, toolMessage, chatLog, checkCalls } from './mcp-tools.mjs';
 
 const MAX_TOKENS = 4096;
 let client;
@@ -46,7 +46,7 @@ async function local(task, env, log, signal) {
   for (let turn = 0; turn < MAX_TURNS; turn += 1) {
     const message = await anthropic().messages.create(
       { model: model(), max_tokens: MAX_TOKENS, system: INSTRUCTIONS, messages, tools }, { signal });
-    const calls = message.content.filter((block) => block.type === 'tool_use');
+    const calls = checkCalls(message.content.filter((block) => block.type === 'tool_use'));
     const text = message.content.filter((block) => block.type === 'text').map((block) => block.text).join('');
     if (calls.length === 0) {
       await log.turn(assistant(text));

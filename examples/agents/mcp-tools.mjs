@@ -11,6 +11,18 @@ export const INSTRUCTIONS = 'You operate a web application through its tools, an
 /** Model turns an agent allows itself before it gives up. */
 export const MAX_TURNS = 20;
 
+/** Tool calls one model turn may ask for: a model asking for more is refused (a hostile or broken
+ * model could otherwise ask for thousands at once). */
+export const MAX_CALLS_PER_TURN = 16;
+
+/** Refuses a turn with more than MAX_CALLS_PER_TURN tool calls. */
+export function checkCalls(calls) {
+  if (calls.length > MAX_CALLS_PER_TURN) {
+    throw new Error(`the model asked for ${calls.length} tool calls in one turn; at most ${MAX_CALLS_PER_TURN} are run`);
+  }
+  return calls;
+}
+
 /** How the agents reach the tools: `local` (the agent calls them) or `hosted` (the provider does). */
 export function mcpMode() {
   const mode = process.env.FLOTILLA_MCP_MODE || 'local';

@@ -14,7 +14,7 @@
 // OPENAI_MODEL picks the model (default gpt-4.1); the client reads OPENAI_API_KEY and
 // OPENAI_BASE_URL. The key goes to the model provider only, never to the Fleet server.
 import OpenAI from 'openai';
-import { INSTRUCTIONS, MAX_TURNS, mcpMode, callTool, parseArguments, assistant, toolMessage, chatLog } from './mcp-tools.mjs';
+import { INSTRUCTIONS, MAX_TURNS, mcpMode, callTool, parseArguments, assistant, toolMessage, chatLog, checkCalls } from './mcp-tools.mjs';
 
 let client;
 const openai = () => (client ??= new OpenAI());
@@ -48,7 +48,7 @@ async function local(task, env, log, signal) {
   const input = [{ role: 'user', content: task.prompt }];
   for (let turn = 0; turn < MAX_TURNS; turn += 1) {
     const response = await openai().responses.create({ model: model(), instructions: INSTRUCTIONS, input, tools }, { signal });
-    const calls = response.output.filter((item) => item.type === 'function_call');
+    const calls = checkCalls(response.output.filter((item) => item.type === 'function_call'));
     const text = response.output.filter((item) => item.type === 'message').map(messageText).join('');
     if (calls.length === 0) {
       await log.turn(assistant(text));

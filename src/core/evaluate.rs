@@ -25,6 +25,9 @@ pub struct EvaluateOptions {
     pub pass_k: Option<u32>,
     /// How long one agent run may take (default 600000 ms).
     pub task_timeout_ms: Option<u32>,
+    /// Each env's heartbeat interval, 30-3600 s (default: none). With one, the SDK beats for the
+    /// env while the run lives, and the server stops it soon after the process (or tab) dies.
+    pub heartbeat_interval: Option<u32>,
     // The JS-only keys, listed so that they are known keys.
     pub agent: Option<serde::de::IgnoredAny>,
     pub tasks: Option<serde::de::IgnoredAny>,
@@ -42,6 +45,7 @@ pub struct Plan {
     pub concurrency: usize,
     pub pass_k: u32,
     pub task_timeout_ms: f64,
+    pub heartbeat_interval: Option<u32>,
 }
 
 impl EvaluateOptions {
@@ -64,6 +68,7 @@ impl EvaluateOptions {
         in_range(self.concurrency, 1, 64, WHAT, "concurrency")?;
         in_range(self.pass_k, 1, 100, WHAT, "passK")?;
         in_range(self.task_timeout_ms, 1, i64::from(i32::MAX), WHAT, "taskTimeoutMs")?;
+        in_range(self.heartbeat_interval, 30, 3600, WHAT, "heartbeatInterval")?;
         Ok(Plan {
             model: self.model.clone().unwrap_or_else(|| "agent".into()),
             job_name: self.job_name.clone(),
@@ -71,6 +76,7 @@ impl EvaluateOptions {
             concurrency: self.concurrency.unwrap_or(4) as usize,
             pass_k: self.pass_k.unwrap_or(1),
             task_timeout_ms: f64::from(self.task_timeout_ms.unwrap_or(600_000)),
+            heartbeat_interval: self.heartbeat_interval,
         })
     }
 }

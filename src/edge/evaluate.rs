@@ -63,7 +63,11 @@ impl Run {
             task_key: Some(task.key.clone()),
             ..SessionOptions::default()
         };
-        let options = MakeOptions { run_id: Some(self.job_id.clone()), ..MakeOptions::default() };
+        let options = MakeOptions {
+            run_id: Some(self.job_id.clone()),
+            heartbeat_interval: self.plan.heartbeat_interval,
+            ..MakeOptions::default()
+        };
         let made = match task.make_options(options) {
             Ok(options) => match start(&self.client, &JsValue::UNDEFINED) {
                 Ok(call) => instances::make(&call.call(), &options).await,

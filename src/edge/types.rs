@@ -723,6 +723,9 @@ export interface EvaluateOptions {
   passK?: number;
   /** How long one agent run may take (default 600000 ms): then its signal aborts and it fails. */
   taskTimeoutMs?: number;
+  /** Each env's heartbeat interval, 30-3600 s (default none): the SDK beats while the run lives, so
+   * an env whose process (or tab) died is stopped by the server within three intervals. */
+  heartbeatInterval?: number;
   /** Stops new attempts, aborts running agents, fails their sessions, closes every env. */
   signal?: AbortSignal;
   onProgress?: (progress: EvaluationProgress) => void;

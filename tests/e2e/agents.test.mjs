@@ -74,9 +74,9 @@ async function running() {
 
 test('the scripted agent works a task step by step; pausing shows the change in the app; the run is kept', async () => {
   await choose('helpdesk-close-printer', 'scripted');
+  // Started paused: the agent stops after its first step, then goes one step at a time.
+  await page.check('#agent-start-paused');
   await page.click('#agent-run');
-  // Paused at once: the agent stops after its first step, then goes one step at a time.
-  await page.click('#agent-pause');
   await page.waitForSelector('#agent-step:not([hidden])');
   assert.equal(await page.textContent('#agent-status'), 'paused');
   await page.waitForSelector('#agent-steps > li:nth-child(2)');
@@ -87,22 +87,26 @@ test('the scripted agent works a task step by step; pausing shows the change in 
   const app = page.frameLocator('#app-frame');
   await app.locator('tr:has-text("Printer on floor 3")').waitFor();
   assert.doesNotMatch(await app.locator('tr:has-text("Printer on floor 3")').textContent(), /closed/, 'not done yet');
-  await shot('10-agent-paused');
+  await shot('agent-1-paused');
+  const live = await running();
+  assert.equal(live.length, 1);
+  assert.equal(live[0].heartbeatInterval, 30, 'the env beats while the tab lives: a closed tab stops it');
   // One step: the tool runs, its result shows, and the app beside it reloads with the change.
   await page.click('#agent-step');
   await page.waitForSelector('#agent-steps > li:nth-child(3)');
   await page.waitForSelector('#agent-step:not([hidden])');
   assert.match((await steps())[2], /3\. tool[\s\S]*closed/);
   await app.locator('tr:has-text("Printer on floor 3"):has-text("closed")').waitFor({ timeout: 10_000 });
-  await shot('11-agent-stepped');
+  await shot('agent-2-stepped');
   await new Promise((r) => setTimeout(r, 500));
   assert.equal((await steps()).length, 3, 'nothing more happens while paused');
   await page.click('#agent-resume');
+  await page.uncheck('#agent-start-paused');
   const verdict = await ended();
   assert.match(verdict, /Score: 1/);
   const all = await steps();
   assert.match(all.at(-1), /assistant[\s\S]*Done\./);
-  await shot('12-agent-done');
+  await shot('agent-3-done');
 
   const jobLink = await page.getAttribute('#agent-job-link', 'href');
   const [, jobId, sessionId] = jobLink.match(/^#job\/([^/]+)\/session\/(.+)$/).map(decodeURIComponent);
@@ -126,14 +130,15 @@ test('a second task in the same job of the day: a question answered with a final
   assert.deepEqual(keys, ['helpdesk-close-printer', 'helpdesk-count-open'], 'both runs are in the playground job');
   await page.click('#agent-job-link');
   await page.waitForSelector('#job:not([hidden])');
-  await shot('13-agent-runs-in-job');
+  await shot('agent-4-runs-in-job');
 });
 
 test('Stop mid-run: the agent is aborted, its session failed, its env closed', async () => {
   await choose('helpdesk-resolve-with-comment', 'scripted');
+  await page.check('#agent-start-paused');
   await page.click('#agent-run');
-  await page.click('#agent-pause');
   await page.waitForSelector('#agent-resume:not([hidden])');
+  await page.uncheck('#agent-start-paused');
   const app = page.frameLocator('#app-frame');
   await app.locator('tr:has-text("Printer on floor 3")').waitFor();
   await page.click('#agent-stop');
@@ -145,7 +150,7 @@ test('Stop mid-run: the agent is aborted, its session failed, its env closed', a
   const session = record.tasks.find((t) => t.task?.key === 'helpdesk-resolve-with-comment').sessions[0];
   assert.equal(session.status, 'failed');
   assert.deepEqual(await running(), [], 'no instance left running');
-  await shot('14-agent-stopped');
+  await shot('agent-5-stopped');
 });
 
 for (const provider of ['openai', 'anthropic']) {
@@ -165,7 +170,7 @@ for (const provider of ['openai', 'anthropic']) {
       const tools = calls[0].body.tools.map((t) => t.name);
       assert.ok(tools.includes('update_ticket'), tools.join());
       assert.match((await steps()).join('\n'), /tool call: update_ticket/);
-      await shot(`15-agent-${provider}`);
+      await shot(`agent-6-${provider}`);
     } finally {
       await endpoint.stop();
     }
@@ -184,3 +189,19 @@ for (const provider of ['openai', 'anthropic']) {
     assert.equal(stored.includes(MODEL_KEY), false);
   });
 }
+
+test('a base URL that is not a full provider URL is refused before the key goes anywhere', async () => {
+  await choose('helpdesk-close-printer', 'openai');
+  const before = toServer.length;
+  for (const base of ['api.openai.com/v1', server.baseUrl, 'javascript:alert(1)']) {
+    await page.fill('#agent-key', MODEL_KEY);
+    await page.fill('#agent-base-url', base);
+    await page.click('#agent-run');
+    await page.waitForSelector('#toast:not([hidden])');
+    assert.match(await page.textContent('#toast'), /full http\(s\) URL of the provider/, base);
+    await page.evaluate(() => { document.getElementById('toast').hidden = true; });
+  }
+  assert.deepEqual(toServer.slice(before).filter((r) => r.includes(MODEL_KEY)), []);
+  assert.equal(await page.isVisible('#agent-run'), true);
+  assert.equal(await page.isDisabled('#agent-run'), false, 'nothing started');
+});

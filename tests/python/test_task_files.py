@@ -60,8 +60,9 @@ def test_a_pack_fleet_python_exports_is_imported_by_the_sdk(fleet_env, tmp_path)
     path = str(tmp_path / "from-python.json")
     assert fleet.export_tasks(env_key="helpdesk", filename=path) == path
     pack = renamed(path, "py-")
-    assert "imported 8 tasks into project from-python" in flotilla(fleet_env, "tasks", "import", path, "--project",
-                                                                  "from-python")
+    assert len(pack) >= 8, "the help desk's tasks, and any the session's other tests imported"
+    imported = flotilla(fleet_env, "tasks", "import", path, "--project", "from-python")
+    assert f"imported {len(pack)} tasks into project from-python" in imported
     loaded = {t.key: t for t in fleet.load_tasks(project_key="from-python")}
     assert sorted(loaded) == sorted(t["key"] for t in pack)
     # Every field of the file came through (the verifier's sha is recomputed from its code).

@@ -3,7 +3,7 @@
 // with `anthropic-dangerous-direct-browser-access`), the env's MCP tools given to the model as
 // tools and called by the agent. The key lives in the worker's memory only: it goes to `baseUrl`
 // and nowhere else. The Node example with the official package is examples/agents/anthropic.mjs.
-import { INSTRUCTIONS, MAX_TURNS, assistant, callTool, chatLog, providerError } from '/examples/agents/mcp-tools.mjs';
+import { INSTRUCTIONS, MAX_TURNS, assistant, callTool, chatLog, checkCalls, providerError } from '/examples/agents/mcp-tools.mjs';
 
 export function createAgent({ apiKey, model = 'claude-sonnet-4-5', baseUrl = 'https://api.anthropic.com' }) {
   const url = `${baseUrl.replace(/\/+$/, '').replace(/\/v1$/, '')}/v1/messages`;
@@ -27,7 +27,7 @@ export function createAgent({ apiKey, model = 'claude-sonnet-4-5', baseUrl = 'ht
       });
       if (!response.ok) throw await providerError(response, 'Anthropic');
       const { content = [] } = await response.json();
-      const calls = content.filter((block) => block.type === 'tool_use');
+      const calls = checkCalls(content.filter((block) => block.type === 'tool_use'));
       const text = content.filter((block) => block.type === 'text').map((block) => block.text).join('');
       if (calls.length === 0) {
         await log.turn(assistant(text));

@@ -4,7 +4,7 @@
 // key lives in the worker's memory only: it goes to `baseUrl` and nowhere else. The Node example
 // with the official `openai` package is examples/agents/openai.mjs.
 import {
-  INSTRUCTIONS, MAX_TURNS, assistant, callTool, chatLog, parseArguments, providerError,
+  INSTRUCTIONS, MAX_TURNS, assistant, callTool, chatLog, checkCalls, parseArguments, providerError,
 } from '/examples/agents/mcp-tools.mjs';
 
 export function createAgent({ apiKey, model = 'gpt-4.1', baseUrl = 'https://api.openai.com/v1' }) {
@@ -24,7 +24,7 @@ export function createAgent({ apiKey, model = 'gpt-4.1', baseUrl = 'https://api.
       });
       if (!response.ok) throw await providerError(response, 'OpenAI');
       const { output = [] } = await response.json();
-      const calls = output.filter((item) => item.type === 'function_call');
+      const calls = checkCalls(output.filter((item) => item.type === 'function_call'));
       const text = output.filter((item) => item.type === 'message')
         .flatMap((m) => m.content ?? []).filter((c) => c.type === 'output_text').map((c) => c.text).join('');
       if (calls.length === 0) {

@@ -12,14 +12,15 @@ const DASHBOARD_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsa
     worker-src 'self' blob:; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; \
     frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
 const APP_POLICY: &str = "sandbox allow-forms allow-scripts allow-popups; frame-ancestors 'self'";
-/// The playground's agent worker (`/www/agent-worker.js`, whose own policy governs it): a
-/// model-driven agent calls its provider, and a user's own agent is a module from anywhere, so
-/// it may load scripts from and connect to https origins and loopback. It holds the session token
-/// only; the page and the API keep the dashboard's policy.
-const AGENT_WORKER_POLICY: &str = "default-src 'self'; \
+/// The playground's agent workers (a worker is governed by its own script's policy). A
+/// model-driven agent calls its provider, so both may connect to https origins and loopback;
+/// only the worker for a user's own agent module (`agent-worker-url.js`) may also load scripts
+/// from them. They hold the session token only; the page and the API keep the dashboard's policy.
+const AGENT_WORKER_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+    connect-src 'self' https: http://127.0.0.1:* http://localhost:*; base-uri 'none'; object-src 'none'";
+const MODULE_AGENT_WORKER_POLICY: &str = "default-src 'self'; \
     script-src 'self' 'wasm-unsafe-eval' https: http://127.0.0.1:* http://localhost:*; \
     connect-src 'self' https: http://127.0.0.1:* http://localhost:*; base-uri 'none'; object-src 'none'";
-const AGENT_WORKER_PATH: &str = "/www/agent-worker.js";
 
 /// Whether a path is an instance's app (`/i/{id}/app...`).
 fn is_app(path: &str) -> bool {
@@ -28,7 +29,11 @@ fn is_app(path: &str) -> bool {
 
 pub async fn security_headers(request: Request, next: Next) -> Response {
     let app = is_app(request.uri().path());
-    let worker = request.uri().path() == AGENT_WORKER_PATH;
+    let worker = match request.uri().path() {
+        "/www/agent-worker.js" => Some(AGENT_WORKER_POLICY),
+        "/www/agent-worker-url.js" => Some(MODULE_AGENT_WORKER_POLICY),
+        _ => None,
+    };
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -37,7 +42,7 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         // Appended: a command app's own policy (if any) still holds too.
         headers.append(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(APP_POLICY));
     } else {
-        let policy = if worker { AGENT_WORKER_POLICY } else { DASHBOARD_POLICY };
+        let policy = worker.unwrap_or(DASHBOARD_POLICY);
         headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }

@@ -34,6 +34,7 @@ export function startAgentRuns(fleet, live, showError, { token, currentTask, sho
   let worker = null;
   let run = null; // { taskKey, jobId, sessionId, seen, instanceId, ended }
   let stopAsked = false; // Stop pressed before the worker was there: the run does not start
+  let cutOff = null; // the timer that cuts off a worker that does not hear Stop
   let pauseAsked = false; // Pause pressed before the worker was there: sent when it is
   const status = (text) => { $('agent-status').textContent = text; };
   const buttons = (state) => {
@@ -165,6 +166,7 @@ export function startAgentRuns(fleet, live, showError, { token, currentTask, sho
             break;
           case 'paused': status('paused'); buttons('paused'); break;
           case 'resumed': status('running'); buttons('running'); break;
+          case 'stopping': clearTimeout(cutOff); break;
           case 'done': finish(data).catch(showError); break;
           case 'failed': showError(new Error(data.message)); stopWorker('failed'); break;
           default:
@@ -182,6 +184,11 @@ export function startAgentRuns(fleet, live, showError, { token, currentTask, sho
   /** Ends the run on the page. A worker that did not finish its run (it failed, hung, or was
    * cut off) leaves its env to the page: closed here (its session, if any, stays as it was). */
   function stopWorker(text) {
+    clearTimeout(cutOff);
+    if (run?.jobId && !$('agent-job-link')) {
+      const verdict = $('agent-verdict');
+      verdict.append(h('p', {}, h('a', { href: `#job/${encodeURIComponent(run.jobId)}`, id: 'agent-job-link' }, 'Open the job')));
+    }
     status(text);
     buttons('ended');
     showApp.done();
@@ -207,6 +214,6 @@ export function startAgentRuns(fleet, live, showError, { token, currentTask, sho
     worker.postMessage({ type: 'stop' });
     // An agent that never yields (a busy loop) cannot see its signal: cut the worker off.
     const stopping = worker;
-    setTimeout(() => { if (worker === stopping) stopWorker('stopped (the agent did not answer Stop)'); }, 10_000);
+    cutOff = setTimeout(() => { if (worker === stopping) stopWorker('stopped (the agent did not answer Stop)'); }, 10_000);
   });
 }

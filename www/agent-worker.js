@@ -6,7 +6,7 @@
 //   baseUrl } } · { type: 'pause' } (after the current step) · { type: 'step' } (one more step,
 //   then pause again) · { type: 'resume' } · { type: 'stop' }.
 // Worker -> page: started { instanceId, appUrl } · logged { sessionId } · paused · resumed ·
-//   done { result, jobId, aborted } · failed { message }.
+//   stopping · done { result, jobId, aborted } · failed { message }.
 //
 // A pasted model key stays in this worker's memory: it goes to the model's provider and nowhere
 // else. It is never posted back, never stored, and never sent to flotilla-server.
@@ -117,6 +117,8 @@ self.onmessage = ({ data }) => {
       post('resumed');
       break;
     case 'stop':
+      // Heard: the page waits for the run to wind down (fail the session, close the env).
+      post('stopping');
       pauseWanted = false;
       controller.abort();
       release?.();

@@ -63,7 +63,7 @@ async fn main() {
     let demo_seed = demo::seed::ensure_seed(&config.data_dir.join("seeds")).unwrap_or_else(|e| fail(e));
     let shop = shop::install(&config.data_dir).unwrap_or_else(|e| fail(e));
     let builtin = catalog::Catalog::builtin(&demo_seed, vec![shop::spec(&shop)]);
-    let builtin_helpdesk = builtin.environments[0].clone();
+    let builtin_helpdesk = builtin.get(demo::ENV_KEY).cloned();
     let catalog = Arc::new(match &config.environments {
         Some(path) => catalog::Catalog::load(path, builtin, &config.data_dir).unwrap_or_else(|e| fail(e)),
         None => builtin,
@@ -92,9 +92,9 @@ async fn main() {
     );
     // The built-in tasks, for each built-in environment a catalog file did not replace.
     let now = time::now_iso();
-    let runs = |key: &str, builtin: &catalog::EnvironmentSpec| catalog.get(key) == Some(builtin);
-    let (helpdesk_builtin, shop_builtin) =
-        (runs(demo::ENV_KEY, &builtin_helpdesk), runs(shop::ENV_KEY, &shop::spec(&shop)));
+    let runs = |key: &str, builtin: Option<&catalog::EnvironmentSpec>| builtin.is_some() && catalog.get(key) == builtin;
+    let helpdesk_builtin = runs(demo::ENV_KEY, builtin_helpdesk.as_ref());
+    let shop_builtin = runs(shop::ENV_KEY, Some(&shop::spec(&shop)));
     for team in loaded.keys.teams() {
         let mut tasks = Vec::new();
         if helpdesk_builtin {

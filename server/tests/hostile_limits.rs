@@ -87,3 +87,32 @@ async fn a_teams_transcripts_are_bounded_together() {
     assert!(body["detail"].as_str().unwrap().contains("team keeps at most 1 MiB"), "{body:.300}");
     assert_eq!(server.client(KEY_B).post("/v1/sessions/ingest", ingest).await.0, 200, "other teams are apart");
 }
+
+#[tokio::test]
+async fn a_tasks_short_fields_and_project_key_are_bounded() {
+    let server = Server::start(&data_dir(), &[]);
+    let a = server.client(KEY_A);
+    let long = "v".repeat(201);
+    for field in ["version", "data_id", "data_version", "verifier_id"] {
+        let mut body = task("short");
+        body[field] = json!(long);
+        let (status, answer) = a.post("/v1/tasks", body).await;
+        assert_eq!(status, 400, "{field}: {answer:.300}");
+        assert!(answer["detail"].as_str().unwrap().contains(field), "{answer:.300}");
+    }
+    for project in [long.as_str(), "a%0Ab", "%20"] {
+        let (status, answer) = a.post(&format!("/v1/tasks?project_key={project}"), task("short")).await;
+        assert_eq!(status, 400, "{project}: {answer:.300}");
+        assert!(answer["detail"].as_str().unwrap().contains("project_key"), "{answer:.300}");
+    }
+    for key in ["projects", "a/b"] {
+        assert_eq!(a.post("/v1/tasks", task(key)).await.0, 400, "{key}");
+    }
+    let mut dated = task("dated");
+    dated["created_at"] = json!(format!("2026-01-01T00:00:00{}", "Z".repeat(100_000)));
+    assert_eq!(a.post("/v1/tasks", dated).await.0, 200, "an unreadable created_at is replaced, not stored");
+    let stored = a.get("/v1/tasks/dated").await.1;
+    assert!(stored["created_at"].as_str().unwrap().len() < 40, "{stored:.300}");
+    let (_, list) = a.get("/v1/tasks?task_keys=short").await;
+    assert_eq!(list["total"], 0, "nothing was stored");
+}
